@@ -3,12 +3,17 @@
 
 Measures tokens/s of a full training step (forward, cross-entropy + AR/TAR, backward, Adam step) for
 `ulmfit_course.awd_lstm.awd_lstm_lm` and fastai's `get_language_model(AWD_LSTM, ...)`, given the same weights
-and the same batches. The two models are timed in alternating rounds (A B, B A, A B, ...) so that a slowdown of
-the machine hits both; the table reports the median round of each.
+and the same batches. The two models' steps are interleaved one by one (A B B A A B ...) so that a slowdown of
+the machine hits both; the table reports tokens/s of the median step of each.
 
     python tools/bench_model.py                        # CPU, paper size (small batch) and a small size
     python tools/bench_model.py --device cuda --fp16   # GPU, mixed precision (autocast + GradScaler)
-    python tools/bench_model.py --steps 2 --rounds 2 --sizes small   # a quick check
+    python tools/bench_model.py --steps 2 --warmup 1 --sizes small   # a quick check
+    python tools/bench_model.py --threads 1             # on a busy shared machine: less noise
+    python tools/bench_model.py --fp16 --amp-dtype bfloat16 --sizes small --steps 2   # the mixed-precision path, on CPU
+
+Besides tokens/s (wall clock) it reports CPU milliseconds per 1,000 tokens, which other processes on a shared
+machine disturb much less than the wall clock.
 """
 from __future__ import annotations
 import argparse, os, platform, statistics, sys, time
@@ -40,10 +45,10 @@ def hardware(device:str) -> str:
     except OSError: pass
     return f"CPU {cpu}, {os.cpu_count()} cores, torch threads {torch.get_num_threads()}"
 
-def make_step(model, opt, scaler, device, fp16, alpha=2., beta=1.):
+def make_step(model, opt, scaler, device, fp16, alpha=2., beta=1., amp_dtype=torch.float16):
     "One training step, identical for both models (ARTARCallback's terms included)."
     def step(x, y):
-        with torch.autocast(device_type=device.split(':')[0], dtype=torch.float16, enabled=fp16):
+        with torch.autocast(device_type=device.split(':')[0], dtype=amp_dtype, enabled=fp16):
             logits, raw, dropped = model(x)
             loss = F.cross_entropy(logits.flatten(0, 1).float(), y.flatten())
         loss = loss + alpha * dropped.float().pow(2).mean() + beta * (raw[:, 1:] - raw[:, :-1]).float().pow(2).mean()
@@ -70,34 +75,41 @@ def bench_size(name, cfg, vocab_sz, bs, bptt, args):
     for label, model in (('ours', ours), ('fastai', theirs)):
         opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.7, 0.99))
         scaler = torch.amp.GradScaler(dev.split(':')[0], enabled=args.fp16)
-        steps[label] = make_step(model, opt, scaler, dev, args.fp16)
+        steps[label] = make_step(model, opt, scaler, dev, args.fp16, amp_dtype=getattr(torch, args.amp_dtype))
         for i in range(args.warmup): steps[label](*batches[i % len(batches)])
     sync(dev)
-    times = {'ours': [], 'fastai': []}
-    for r in range(args.rounds):
-        order = ('ours', 'fastai') if r % 2 == 0 else ('fastai', 'ours')
-        for label in order:
-            sync(dev); t0 = time.perf_counter()
-            for i in range(args.steps): steps[label](*batches[i % len(batches)])
-            sync(dev); times[label].append(time.perf_counter() - t0)
-    tok = args.steps * bs * bptt
+    # steps interleaved one by one in an A B B A pattern: a slow spell of the machine (other processes, clock
+    # changes) hits both models alike, and the median step ignores the outliers
+    # CPU time (all threads of this process) next to wall time: on a shared machine the wall clock also counts
+    # the time other processes held the cores, CPU time only the work done
+    times, cpu = {'ours': [], 'fastai': []}, {'ours': [], 'fastai': []}
+    for i in range(args.steps):
+        for label in (('ours', 'fastai') if i % 2 == 0 else ('fastai', 'ours')):
+            sync(dev); t0, c0 = time.perf_counter(), time.process_time()
+            steps[label](*batches[i % len(batches)])
+            sync(dev); times[label].append(time.perf_counter() - t0); cpu[label].append(time.process_time() - c0)
+    tok = bs * bptt
     res = {k: tok / statistics.median(v) for k, v in times.items()}
+    cpu_ms = {k: 1e3 * statistics.median(v) / tok * 1000 for k, v in cpu.items()}  # CPU ms per 1,000 tokens
     return dict(size=name, cfg=f"emb {cfg.emb_sz}, hid {cfg.n_hid}, {cfg.n_layers} layers, vocab {vocab_sz:,}",
-                batch=f"{bs} x {bptt}", ours=res['ours'], fastai=res['fastai'], ratio=res['ours'] / res['fastai'])
+                batch=f"{bs} x {bptt}", ours=res['ours'], fastai=res['fastai'], ratio=res['ours'] / res['fastai'],
+                cpu_ours=cpu_ms['ours'], cpu_fastai=cpu_ms['fastai'])
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
-    p.add_argument('--fp16', action='store_true', help='mixed precision (autocast + GradScaler), GPU only')
+    p.add_argument('--fp16', action='store_true', help='mixed precision (autocast + GradScaler)')
+    p.add_argument('--amp-dtype', default='float16', choices=['float16', 'bfloat16'],
+                   help='autocast dtype with --fp16 (CPU LSTMs need bfloat16)')
     p.add_argument('--sizes', default='paper,small', help=f"comma-separated, from {list(SIZES)}")
     p.add_argument('--bs', type=int, default=None, help='batch size for every size (default: per size and device)')
     p.add_argument('--bptt', type=int, default=70)
-    p.add_argument('--steps', type=int, default=5, help='timed steps per round')
-    p.add_argument('--rounds', type=int, default=3, help='alternating rounds per model (the median is reported)')
+    p.add_argument('--steps', type=int, default=10, help='timed steps per model, interleaved (the median step is reported)')
     p.add_argument('--warmup', type=int, default=2, help='untimed steps per model first')
     p.add_argument('--threads', type=int, default=None, help='torch CPU threads (default: torch default)')
     args = p.parse_args(argv)
-    if args.fp16 and not args.device.startswith('cuda'): p.error('--fp16 needs --device cuda')
+    if args.fp16 and args.device == 'cpu' and args.amp_dtype == 'float16':
+        p.error('--fp16 on CPU needs --amp-dtype bfloat16 (oneDNN has no float16 LSTM)')
     if args.device.startswith('cuda') and not torch.cuda.is_available(): p.error('no CUDA device available')
     if args.threads: torch.set_num_threads(args.threads)
     import fastai
@@ -107,14 +119,15 @@ def main(argv=None):
         bs = args.bs or (bs_gpu if args.device.startswith('cuda') else bs_cpu)
         rows.append(bench_size(name, cfg, vocab_sz, bs, args.bptt, args))
         print(f"# done: {name}", file=sys.stderr, flush=True)
-    prec = 'mixed precision (fp16 autocast)' if args.fp16 else 'fp32'
+    prec = f'mixed precision ({args.amp_dtype} autocast)' if args.fp16 else 'fp32'
     print(f"Training throughput, tokens/s (forward + CE + AR/TAR + backward + Adam step), {prec}")
     print(f"Hardware: {hardware(args.device)}; torch {torch.__version__}, fastai {fastai.__version__}")
-    print(f"{args.rounds} alternating rounds of {args.steps} steps per model after {args.warmup} warm-up steps; median round\n")
-    print("| size | model | batch (bs x bptt) | ours tok/s | fastai tok/s | ours / fastai |")
-    print("| --- | --- | --- | ---: | ---: | ---: |")
+    print(f"{args.steps} timed steps per model, interleaved A B B A, after {args.warmup} warm-up steps; median step\n")
+    print("| size | model | batch (bs x bptt) | ours tok/s | fastai tok/s | ours / fastai | CPU ms / 1k tok, ours | fastai |")
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
-        print(f"| {r['size']} | {r['cfg']} | {r['batch']} | {r['ours']:,.0f} | {r['fastai']:,.0f} | {r['ratio']:.2f} |")
+        print(f"| {r['size']} | {r['cfg']} | {r['batch']} | {r['ours']:,.0f} | {r['fastai']:,.0f} | {r['ratio']:.2f} "
+              f"| {r['cpu_ours']:,.0f} | {r['cpu_fastai']:,.0f} |")
     return rows
 
 if __name__ == '__main__': main()
