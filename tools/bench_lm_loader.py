@@ -129,7 +129,7 @@ def main():
             rows.append(f'| {bs} | {sl} | {name} | {n_b // n_e:,} | {n_e} | {setup:.2f} | {secs / n_e:.3f} | '
                         f'{n_b/secs:,.0f} | {n_t/secs/1e6:,.2f} | {n_b/secs/(f_b/f_secs):,.1f}x |')
 
-    print(f'\n## Language-model batches/s: LMLoader vs fastai LMDataLoader\n')
+    print('\n## Language-model batches/s: LMLoader vs fastai LMDataLoader\n')
     print(f'Corpus: {len(docs):,} documents, {n_tok:,} tokens (mean {n_tok/len(docs):.0f} per document): {source}.')
     print(f'Full shuffled epochs per loader (at least {args.epochs}, and at least {args.min_seconds:g} s), every batch '
           f'ending on {device} as in a Learner: fastai makes it on the CPU (num_workers=0, its default for '

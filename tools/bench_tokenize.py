@@ -84,7 +84,7 @@ def main():
     args = p.parse_args()
 
     # imported before any timing, so that no tool pays for loading torch, fastai or spaCy
-    import spacy, fastai.text.core, ulmfit_course.tokens
+    import spacy, fastai.text.core, ulmfit_course.tokens  # noqa: F401
     from ulmfit_course.data import imdb_path, lm_files
     root = imdb_path(args.path)
     files = lm_files(root)
@@ -115,8 +115,8 @@ def main():
 
     ref = next(iter(counters.values()))
     same = all(c == ref for c in counters.values())
-    print(f'| tool | reviews | seconds | reviews/s | CPU s (all processes) |')  # best of --repeat runs
-    print(f'| --- | ---: | ---: | ---: | ---: |')
+    print('| tool | reviews | seconds | reviews/s | CPU s (all processes) |')  # best of --repeat runs
+    print('| --- | ---: | ---: | ---: | ---: |')
     for name, n_, secs, rate, cpu in rows: print(f'| {name} | {n_:,} | {secs:.1f} | {rate:,.0f} | {cpu:.1f} |')
     cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()
     print(f'\n{cpu_model()}, {cores} cores available, {args.workers} workers; Python {platform.python_version()}, '

@@ -3,7 +3,7 @@
 Markdown cells are copied as they are; code cells are shown as ```python blocks unless they carry an nbdev
 directive that hides them (`#| hide`, `#| include: false`, `#| echo: false`); their text outputs follow.
 """
-import json, re, sys
+import json, re
 from pathlib import Path
 
 root = Path(__file__).resolve().parents[1]

@@ -19,7 +19,7 @@ from .dropouts import *
 
 # %% auto #0
 __all__ = ['AWDLSTMConfig', 'lm_config', 'clas_config', 'AWDLSTM', 'LMDecoder', 'SequentialRNN', 'awd_lstm_lm', 'lm_param_groups',
-           'load_wt103', 'convert_weights', 'generate']
+           'load_wt103', 'lm_sizes', 'convert_weights', 'generate']
 
 # %% ../nbs/04_awd_lstm.ipynb #916c1038
 @dataclass
@@ -160,11 +160,8 @@ def lm_param_groups(model:nn.Module, # A language model from `awd_lstm_lm` (or f
     return groups + [list(nn.ModuleList([encoder.encoder, encoder.encoder_dp, decoder]).parameters())]
 
 # %% ../nbs/04_awd_lstm.ipynb #d729e781
-_wt103_help = """Could not get the pretrained WikiText-103 weights ({err}).
-If this machine is offline, download {url} elsewhere and give the local copy, either of:
-  - load_wt103('{direction}', path='/path/to/wt103-{direction}')   (a folder holding lstm_{direction}.pth and lstm_{direction}.pkl,
-    or the .tgz archive itself)
-  - export ULMFIT_WT103=/path/to/folder   (holding those files, the wt103-fwd/ and wt103-bwd/ folders, or their .tgz archives)"""
+_wt103_help = ("could not get fastai's WikiText-103 weights ({err}); offline, download {url} elsewhere and give the "
+               "local copy: a folder holding lstm_{direction}.pth and lstm_{direction}.pkl, or its .tgz, as the path or in $ULMFIT_WT103")
 
 def _wt103_files(path:Path, direction:str) -> tuple:
     "The `(weights, vocab)` files for `direction` in a folder or `.tgz` archive."
@@ -188,14 +185,21 @@ def _wt103_files(path:Path, direction:str) -> tuple:
 
 # %% ../nbs/04_awd_lstm.ipynb #64641ed5
 def _load_lm_state(fname) -> dict:
-    "A language-model state dict from a fastai checkpoint, without legacy duplicate keys."
-    try: sd = torch.load(fname, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError:
-        # older fastai checkpoints pickle more than tensors; fastai itself loads them with weights_only=False
-        sd = torch.load(fname, map_location='cpu', weights_only=False)
+    "A language-model state dict (in fp32) from a fastai checkpoint, without legacy duplicate keys."
+    try:
+        try: sd = torch.load(fname, map_location='cpu', weights_only=True)
+        except pickle.UnpicklingError:
+            # older fastai checkpoints pickle more than tensors; fastai itself loads them with weights_only=False
+            sd = torch.load(fname, map_location='cpu', weights_only=False)
+    except (RuntimeError, EOFError, OSError, pickle.UnpicklingError) as e:
+        raise ValueError(f"{fname} is not a readable PyTorch checkpoint ({type(e).__name__}): "
+                         "it may be truncated or corrupt; download or copy it again") from None
     if isinstance(sd, dict) and isinstance(sd.get('model'), dict): sd = sd['model']  # saved with its optimizer
+    if not isinstance(sd, dict): raise ValueError(f"{fname} holds a {type(sd).__name__}, not a state dict")
     # old fastai versions also saved the dropped copy `...module.weight_hh_l0` next to `..._raw` (fastai's clean_raw_keys)
-    return {k: v for k, v in sd.items() if k.replace('.module.', '.', 1) + '_raw' not in sd}
+    # weights stored in half precision (the course's shipped model) come back in fp32, the dtype of the model
+    return {k: v.float() if v.is_floating_point() else v for k, v in sd.items()
+            if k.replace('.module.', '.', 1) + '_raw' not in sd}
 
 def load_wt103(direction:str='fwd', # 'fwd' or 'bwd': the forward or the backward language model
                path=None, # A folder or `.tgz` with fastai's WT103 files; default `$ULMFIT_WT103`, else download
@@ -217,6 +221,18 @@ def load_wt103(direction:str='fwd', # 'fwd' or 'bwd': the forward or the backwar
     if sd['0.encoder.weight'].shape[0] != len(itos):
         raise ValueError(f"{pth} has {sd['0.encoder.weight'].shape[0]} embedding rows but {pkl.name} has {len(itos)} words")
     return sd, itos
+
+# %% ../nbs/04_awd_lstm.ipynb #fce330d8
+def lm_sizes(sd:dict, # A state dict of `awd_lstm_lm` (keys `0.encoder.weight`, ...) or of its encoder (`encoder.weight`, ...)
+            ) -> dict:
+    "`emb_sz`, `n_hid` and `n_layers` of an AWD-LSTM, read from the shapes of its weights."
+    pre = '0.' if '0.encoder.weight' in sd else ''
+    if pre + 'encoder.weight' not in sd: raise ValueError("not an AWD-LSTM state dict: it has no 'encoder.weight'")
+    n_layers = len({k[len(pre):].split('.')[1] for k in sd if k.startswith(pre + 'rnns.')})
+    emb_sz = sd[pre + 'encoder.weight'].shape[1]
+    # layer 0 maps emb_sz to n_hid when there are more layers, else emb_sz to emb_sz
+    n_hid = sd[pre + 'rnns.0.weight_hh_l0_raw'].shape[1] if n_layers > 1 else emb_sz
+    return dict(emb_sz=emb_sz, n_hid=n_hid, n_layers=n_layers)
 
 # %% ../nbs/04_awd_lstm.ipynb #dc332c11
 _ROW_KEYS = ('0.encoder.weight', '0.encoder_dp.emb.weight', '1.decoder.weight', '1.decoder.bias')

@@ -6,7 +6,7 @@ Docs: https://ulmfit-course.github.io/ulmfit_course/classifier.html.md"""
 
 # %% ../nbs/07_classifier.ipynb #5869746f
 from __future__ import annotations
-import os, pickle, warnings
+import os, warnings
 from dataclasses import dataclass, asdict, replace
 from functools import partial
 from pathlib import Path
@@ -22,7 +22,6 @@ from fastai.learner import Learner
 from fastai.optimizer import Adam
 from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy
-from fastai.callback.schedule import fit_one_cycle
 from .data import *
 from .tokens import *
 from .dropouts import *
@@ -345,12 +344,6 @@ FASTAI_CLAS = ClasRecipe('fastai', bs=64, lr=0.1 * 64 / 128, discr=2.6, sched='o
                          epochs=(1, 1, 1, 2), lr_mults=(1, 1/2, 1/4, 1/20), betas=(0.9, 0.99), moms=(0.8, 0.7, 0.8), wd=0.1)
 
 # %% ../nbs/07_classifier.ipynb #5b5c38e2
-def _cfg_from_encoder(sd:dict, drop_mult:float) -> AWDLSTMConfig:
-    "The classifier config whose sizes fit the encoder state dict `sd`."
-    n_layers = len({k.split('.')[1] for k in sd if k.startswith('rnns.')})
-    return replace(clas_config(drop_mult), emb_sz=sd['encoder.weight'].shape[1], n_layers=n_layers,
-                   n_hid=sd['rnns.0.weight_hh_l0_raw'].shape[1] if n_layers > 1 else sd['encoder.weight'].shape[1])
-
 def clas_learner(dls:DataLoaders, # From `clas_dls` (with `.vocab` and `.classes`)
                  encoder=None, # The fine-tuned encoder: a `finetune_lm` folder or a state dict; None: from scratch
                  recipe:ClasRecipe=None, # Adam's settings and `drop_mult` come from here (default `PAPER_CLAS`)
@@ -372,7 +365,7 @@ def clas_learner(dls:DataLoaders, # From `clas_dls` (with `.vocab` and `.classes
     if isinstance(encoder, (str, Path)): sd, enc_vocab, _ = load_lm_encoder(encoder)
     elif encoder is not None: sd = dict(encoder)
     if sd is not None and any(k.startswith('0.') for k in sd): sd = {k[2:]: v for k, v in sd.items() if k.startswith('0.')}
-    if cfg is None: cfg = _cfg_from_encoder(sd, recipe.drop_mult) if sd is not None else clas_config(recipe.drop_mult)
+    if cfg is None: cfg = replace(clas_config(recipe.drop_mult), **(lm_sizes(sd) if sd is not None else {}))
     model = awd_lstm_clas(len(vocab), dls.c, cfg, bptt=getattr(dls, 'bptt', dls.train.bptt), max_len=max_len,
                           lin_ftrs=lin_ftrs, ps=ps, backward=getattr(dls, 'backward', False))
     if isinstance(encoder, (str, Path)): load_clas_encoder(model, encoder, vocab)

@@ -6,7 +6,7 @@ Docs: https://ulmfit-course.github.io/ulmfit_course/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #fc5d6e00
 from __future__ import annotations
-import os, re, tarfile
+import os, re, shutil, tarfile, tempfile
 from pathlib import Path
 import pandas as pd
 
@@ -35,19 +35,36 @@ def check_imdb_folder(path) -> Path:
     return path
 
 # %% ../nbs/00_data.ipynb #71d87de6
+def _unpack(archive:Path, into:Path):
+    "Unpack `archive` into the new folder `into`; a broken or unsafe archive is a one-line `ValueError`."
+    try:
+        with tarfile.open(archive) as tar: tar.extractall(into, filter='data')
+    except tarfile.FilterError as e: raise ValueError(
+        f"{archive} holds a member that would land outside its folder or is not a plain file ({e}): "
+        "it is not a data archive to trust; unpack it by hand and pass the folder") from None
+    except (tarfile.ReadError, EOFError, OSError) as e:
+        raise ValueError(f"{archive} is not a readable .tgz archive ({type(e).__name__}: {' '.join(str(e).split())}): "
+                         "it may be truncated; download it again, or pass an unpacked folder") from None
+
 def extract_archive(archive, dest=None) -> Path:
     "Unpack a `.tgz` of IMDB's layout once into `dest` (default: the cache folder) and return the data folder."
     archive = Path(archive).expanduser()
     if not archive.is_file(): raise FileNotFoundError(f"archive not found: {archive}")
     dest = Path(dest or cache_dir()/'data'/re.sub(r'\.(tgz|tar\.gz)$', '', archive.name))
-    done = dest/'.extracted'
-    if not done.exists():
-        dest.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(archive) as tar: tar.extractall(dest, filter='data')
-        done.write_text(archive.name)
+    if not (dest/'.extracted').exists():
+        # unpacked beside `dest`, then renamed: an interrupted or failed extraction leaves no half folder behind
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f'.{dest.name}-'))
+        try:
+            _unpack(archive, tmp)
+            (tmp/'.extracted').write_text(archive.name)
+            if dest.exists(): shutil.rmtree(dest)
+            os.replace(tmp, dest)
+        finally: shutil.rmtree(tmp, ignore_errors=True)
     # the archives hold one top folder (`imdb/`, `imdb_sample/`): return it
     subs = [d for d in dest.iterdir() if d.is_dir()]
     return subs[0] if len(subs) == 1 else dest
+
 
 # %% ../nbs/00_data.ipynb #6fa17830
 def imdb_sample_path() -> Path:
@@ -56,11 +73,8 @@ def imdb_sample_path() -> Path:
     return extract_archive(Path(ulmfit_course.__file__).parent/'assets'/'imdb_sample.tgz')
 
 # %% ../nbs/00_data.ipynb #281dab22
-_offline_help = """Could not download IMDB ({err}).
-If this machine is offline, give a local copy instead, either of:
-  - imdb_path('/path/to/imdb')  (a folder in fastai's layout: train/, test/, unsup/), or the imdb.tgz archive
-  - export ULMFIT_IMDB=/path/to/imdb   (or to imdb.tgz)
-or leave full=False to use the sample that ships with the package."""
+_offline_help = ("could not download IMDB ({err}); offline, give a local copy (a folder in fastai's layout, or imdb.tgz) "
+                 "as the path or in $ULMFIT_IMDB, or use the sample that ships with the package")
 
 def imdb_path(path=None, # A folder in `URLs.IMDB`'s layout or its `.tgz`; default `$ULMFIT_IMDB`
               full:bool=False, # With no path: download the full dataset instead of using the shipped sample

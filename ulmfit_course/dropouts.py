@@ -7,7 +7,6 @@ Docs: https://ulmfit-course.github.io/ulmfit_course/dropouts.html.md"""
 # %% ../nbs/03_dropouts.ipynb #12915e7d
 from __future__ import annotations
 import warnings
-import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor

@@ -17,7 +17,6 @@ from fastcore.basics import patch
 from fastcore.foundation import L
 from fastai.callback.core import Callback, CancelEpochException
 from fastai.callback.schedule import ParamScheduler
-from fastai.callback.fp16 import MixedPrecision
 from fastai.callback.progress import ProgressCallback
 from fastai.learner import Learner
 from fastai.optimizer import Adam
@@ -33,7 +32,7 @@ from .pretrain import *
 
 # %% auto #0
 __all__ = ['PAPER_LM', 'FASTAI_LM', 'stlr', 'SchedSTLR', 'discriminative_lrs', 'LMRecipe', 'BPTTLRScaler', 'lm_learner',
-           'CheckpointResume', 'save_lm_encoder', 'load_lm_encoder', 'LMRun', 'finetune_lm']
+           'CheckpointResume', 'save_lm_encoder', 'load_lm_encoder', 'LMRun', 'finetune_lm', 'TrainedGroups']
 
 # %% ../nbs/06_finetune.ipynb #591841d0
 def stlr(t, # Iteration (0-based); an int or an array of them
@@ -352,3 +351,19 @@ def finetune_lm(path=None, # IMDB folder or `.tgz` (default `imdb_path()`: `$ULM
         done.write_text(json.dumps({'start': start, 'history': rows, 'recipe': asdict(recipe), 'n_docs': n_docs,
                                     'pretrained': str(pre_id), 'data': str(path)}, indent=1))
         return LMRun(out_dir, vocab, cfg, learn, start, pd.DataFrame(rows))
+
+# %% ../nbs/06_finetune.ipynb #1b7b0dfa
+class TrainedGroups(Callback):
+    "For each fit: which layer groups' parameters changed, and the learning rate each group got on the first batch."
+    order = 90  # after every callback that sets the rates (schedules, BPTT scaling)
+    def __init__(self): self.fits = []
+    def before_fit(self):  # also called by `validate` and `get_preds`, which train nothing and are not recorded
+        self.lrs = None
+        self.start = None if self.opt is None else [[p.detach().clone() for p in g] for g in self.opt.param_lists]
+    def after_batch(self):
+        if self.training and self.lrs is None: self.lrs = [float(h['lr']) for h in self.opt.hypers]
+    def after_fit(self):
+        if self.start is None or self.lrs is None: return
+        changed = [any(not torch.equal(a, p.detach()) for a, p in zip(before, g))
+                   for before, g in zip(self.start, self.opt.param_lists)]
+        self.fits.append({'changed': changed, 'lrs': self.lrs})

@@ -6,18 +6,15 @@ Docs: https://ulmfit-course.github.io/ulmfit_course/replication.html.md"""
 
 # %% ../nbs/08_replication.ipynb #62732a1f
 from __future__ import annotations
-import argparse, json, os, platform, resource, shutil, sys, tempfile, time
+import argparse, json, math, os, platform, re, resource, shutil, sys, tempfile, time
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-import pandas as pd, torch
+import numpy as np, pandas as pd, torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from fastai.callback.core import Callback
-from fastcore.basics import patch
 from fastai.torch_core import num_distrib, rank_distrib, distrib_barrier
 from fastai.callback.progress import ProgressCallback
-from fastai.learner import Learner
-from fastai.losses import CrossEntropyLossFlat
 from fastai.torch_core import set_seed
 from fastcore.foundation import L
 from .data import *
@@ -30,48 +27,98 @@ from .finetune import *
 from .classifier import *
 
 # %% auto #0
-__all__ = ['PRESETS', 'RunConfig', 'pick_device', 'prepare_run_dir', 'ddp_setup', 'shard_docs', 'DDPCallback', 'History',
-           'hardware', 'train_classifier', 'pretrained_weights', 'run_imdb', 'plot_run', 'parse_args', 'main']
+__all__ = ['PRESETS', 'CLAS_RECIPES', 'BASELINES', 'RunConfig', 'pick_device', 'prepare_run_dir', 'ddp_setup', 'shard_docs',
+           'DDPCallback', 'History', 'hardware', 'clas_recipe', 'train_classifier', 'pretrained_weights', 'run_imdb',
+           'bow_baselines', 'plot_run', 'parse_args', 'main']
 
 # %% ../nbs/08_replication.ipynb #c8e887f4
+def _bad(name:str, value, want:str):
+    raise ValueError(f"{name} (--{name.replace('_', '-')}) must be {want}, got {value!r}")
+
+def _is_int(v) -> bool: return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+def _check_config(c):
+    "Raise a one-line `ValueError` naming the first setting of `c` that cannot work."
+    for k, opts in dict(direction=('fwd', 'bwd', 'both'), clas_recipe=('paper', 'fastai')).items():
+        if getattr(c, k) not in opts: _bad(k, getattr(c, k), ' or '.join(map(repr, opts)))
+    for k in ('emb_sz', 'n_hid', 'n_layers', 'max_vocab', 'lm_bs', 'bptt', 'clas_bs'):
+        if not _is_int(getattr(c, k)) or getattr(c, k) < 1: _bad(k, getattr(c, k), 'a positive integer')
+    for k in ('lm_frozen_epochs', 'lm_epochs'):
+        if not _is_int(getattr(c, k)) or getattr(c, k) < 0: _bad(k, getattr(c, k), 'a whole number of epochs (0 or more)')
+    for k in ('lm_n_docs', 'clas_n_docs'):
+        v = getattr(c, k)
+        if v is not None and (not _is_int(v) or v < 2): _bad(k, v, 'a number of reviews (2 or more), or none for all')
+    for k in ('lm_lr', 'clas_lr'):
+        v = getattr(c, k)
+        if not (v is None and k == 'clas_lr') and (isinstance(v, bool) or not isinstance(v, (int, float))
+                                                   or not math.isfinite(v) or v <= 0): _bad(k, v, 'a positive learning rate')
+    for k, make in (('lm_drop_mult', lm_config), ('clas_drop_mult', clas_config)):
+        v = getattr(c, k)
+        try: ok = isinstance(v, (int, float)) and v >= 0 and make(v) is not None
+        except ValueError: ok = False  # a dropout probability scaled to 1 or more
+        if not ok: _bad(k, v, 'a factor that keeps every dropout probability in [0, 1)')
+    e = c.clas_epochs
+    if e is not None and (not isinstance(e, tuple) or not 1 <= len(e) <= 5 or not all(_is_int(o) and o >= 0 for o in e)
+                          or not any(e)): _bad('clas_epochs', e, 'one to five epoch counts, comma-separated, not all 0')
+    if c.device is not None and not re.fullmatch(r'cpu|mps|cuda(:\d+)?', str(c.device)):
+        _bad('device', c.device, "'cpu', 'cuda', 'cuda:N' or 'mps'")
+    if not _is_int(c.seed): _bad('seed', c.seed, 'an integer')
+
 @dataclass
 class RunConfig:
-    "Every setting of one IMDB run (see `PRESETS`)."
-    preset:str = 'sample' # Name of the preset this config started from
-    data:str = None # IMDB folder or `.tgz`; None: `$ULMFIT_IMDB`, else the shipped sample (`full`: fastai's download)
-    pretrained:str = None # WT103-format folder/archive, 'wt103' (fastai's download), or None: LM trained on IMDB alone
+    "Every setting of one IMDB run (see `PRESETS`), checked when it is made."
+    preset:str = 'sample' # Name of the preset this config started from (a label: no setting depends on it)
+    data:str = None # IMDB folder or `.tgz`; 'download': fastai's `URLs.IMDB`; None: `$ULMFIT_IMDB`, else the shipped sample
+    pretrained:str = 'small' # 'small' (shipped), 'wt103' (fastai's download), a WT103-format folder or `.tgz`, or 'none'
     direction:str = 'fwd' # 'fwd', 'bwd' or 'both' (and their ensemble)
     emb_sz:int = 400 # Embedding size (and the last LSTM layer's output size)
     n_hid:int = 1152 # Hidden size of the LSTM layers
     n_layers:int = 3 # LSTM layers
     max_vocab:int = 60000 # Largest vocabulary
+    lm_drop_mult:float = 1. # Scales fastai's language-model dropouts
     lm_bs:int = 64 # Language-model batch size
     bptt:int = 70 # BPTT length, for the language model and the classifier's chunks
     lm_frozen_epochs:int = 1 # Epochs training only the embedding+decoder (pretrained start only)
     lm_epochs:int = 10 # Language-model epochs with all layers training
     lm_lr:float = 4e-3 # Language-model peak learning rate (top group)
     lm_n_docs:int = None # Use this many reviews for the language model (None: all)
+    clas_recipe:str = 'paper' # 'paper' (STLR, five stages, one peak rate) or 'fastai' (one-cycle, four stages, falling rates)
+    clas_drop_mult:float = 0.5 # Scales the classifier's dropouts (0.5 in both recipes)
     clas_n_docs:int = None # Use this many labelled reviews of each split, half of each class (None: all)
     clas_bs:int = 64 # Classifier batch size
-    clas_lr:float = 0.01 # Classifier peak learning rate (head)
-    clas_epochs:tuple = (1, 1, 1, 1, 2) # Epochs of each gradual-unfreezing stage (head, +rnn3, +rnn2, +rnn1, +embedding)
+    clas_lr:float = None # Classifier peak learning rate (head); None: the recipe's
+    clas_epochs:tuple = None # Epochs of each gradual-unfreezing stage, the last training all groups; None: the recipe's
     seed:int = 42 # Seed of every random choice
     device:str = None # 'cuda', 'mps' or 'cpu' (None: the first available)
     fp16:bool = None # Mixed precision (None: on CUDA only)
 
+    def __post_init__(self):
+        if self.pretrained in ('', 'none'): self.pretrained = None
+        if isinstance(self.clas_epochs, list): self.clas_epochs = tuple(self.clas_epochs)  # read back from JSON
+        _check_config(self)
+
 PRESETS = {
-    'full': RunConfig(preset='full'),
-    # sized for two CPU cores: about 4k LM tokens/s at these sizes, so the LM reads the 5,000 reviews once
-    'sample': RunConfig(preset='sample', emb_sz=128, n_hid=256, n_layers=3, max_vocab=8000, lm_bs=32, lm_epochs=1,
-                        lm_lr=1e-2, clas_bs=32, clas_lr=0.01),
+    # sized for two CPU cores, starting from the shipped small language model (lesson 05)
+    'sample': RunConfig(preset='sample', pretrained='small', emb_sz=128, n_hid=256, n_layers=3, max_vocab=8000, lm_bs=32,
+                        lm_frozen_epochs=1, lm_epochs=1, lm_lr=4e-3, clas_bs=32, clas_epochs=(1, 1, 1, 1, 2)),
+    'full': RunConfig(preset='full', data='download', pretrained='wt103'),
 }
 
 # %% ../nbs/08_replication.ipynb #9c9c8d81
 def pick_device(device:str=None) -> torch.device:
-    "`device`, else CUDA, else Apple's MPS, else the CPU (the local GPU of this rank under `torchrun`)."
-    if device: return torch.device(device)
+    "`device` if this machine has it, else CUDA, else Apple's MPS, else the CPU (the local GPU of this rank under `torchrun`)."
+    has_mps = getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available()
+    if device:
+        dev = torch.device(device)
+        if dev.type == 'cuda' and not (torch.cuda.is_available() and (dev.index or 0) < torch.cuda.device_count()):
+            n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+            raise ValueError(f"device {device!r} was asked for, but this machine has {n} CUDA GPU{'s' * (n != 1)} "
+                             f"(torch {torch.__version__}): leave --device out to use what is there")
+        if dev.type == 'mps' and not has_mps: raise ValueError("device 'mps' was asked for, but this machine has no Apple GPU: "
+                                                               "leave --device out to use what is there")
+        return dev
     if torch.cuda.is_available(): return torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
-    if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available(): return torch.device('mps')
+    if has_mps: return torch.device('mps')
     return torch.device('cpu')
 
 # %% ../nbs/08_replication.ipynb #3626c76e
@@ -83,6 +130,7 @@ def prepare_run_dir(out, # The run's output folder
                    ) -> Path:
     "Create `out` for a new run, or check that it holds this very run when resuming; never overwrite another run."
     out = Path(out)
+    if out.exists() and not out.is_dir(): raise FileExistsError(f"--out {out} is a file, not a folder: choose another --out")
     spec = out/'run.json'
     if resume:
         if not spec.exists(): raise FileNotFoundError(f"nothing to resume: {out} has no run.json (start the run without --resume)")
@@ -100,10 +148,10 @@ def prepare_run_dir(out, # The run's output folder
     return out
 
 # %% ../nbs/08_replication.ipynb #56d70178
-@patch
-def reset(self:DistributedDataParallel):
-    "Reset the wrapped model's RNN state (fastai's `distributed` module does the same, but needs `accelerate`)."
-    if hasattr(self.module, 'reset'): self.module.reset()
+class _DDP(DistributedDataParallel):
+    "`DistributedDataParallel` whose `reset()` resets the wrapped RNN's state, as fastai's `ResetRNNCallback` expects."
+    def reset(self):
+        if hasattr(self.module, 'reset'): self.module.reset()
 
 def ddp_setup() -> tuple:
     "Join the process group `torchrun` started (NCCL on CUDA, Gloo on CPU); `(rank, world_size)`, `(0, 1)` alone."
@@ -146,7 +194,7 @@ class DDPCallback(Callback):
         self.full_dl = self.dls.loaders[0]
         self.dls.loaders[0] = _shard_loader(self.full_dl, self.rank, self.world)
         dev = self.dls.device if self.dls.device is not None else torch.device('cpu')
-        self.learn.model = DistributedDataParallel(self.model, device_ids=[dev.index] if dev.type == 'cuda' else None)
+        self.learn.model = _DDP(self.model, device_ids=[dev.index] if dev.type == 'cuda' else None)
     def after_fit(self):
         if self.world == 1: return
         self.learn.model = self.learn.model.module
@@ -189,6 +237,22 @@ def _balanced_sample(df:pd.DataFrame, n:int, seed:int) -> pd.DataFrame:
     parts = [g.sample(min(len(g), n // 2), random_state=seed) for _, g in df.groupby(['is_valid', 'label'])]
     return pd.concat(parts).sort_index()
 
+CLAS_RECIPES = {'paper': PAPER_CLAS, 'fastai': FASTAI_CLAS}
+
+def clas_recipe(cfg:RunConfig, # The run's settings: `clas_recipe`, and the overrides `clas_lr`, `clas_epochs`, ...
+                n_groups:int=5, # Layer groups of the classifier (embedding, one per LSTM layer, head)
+               ) -> ClasRecipe:
+    "The classifier recipe `cfg` names, with its overrides: `clas_epochs` gives one stage per count, the last training all groups."
+    r = CLAS_RECIPES[cfg.clas_recipe]
+    r = replace(r, bs=cfg.clas_bs, drop_mult=cfg.clas_drop_mult, lr=cfg.clas_lr or r.lr)
+    if cfg.clas_epochs is None: return r
+    n = len(cfg.clas_epochs)
+    if n > n_groups: raise ValueError(f"{n} classifier stages for a model of {n_groups} layer groups: "
+                                      f"give at most {n_groups} epoch counts")
+    # the recipe's rate for stage k, its last rate for the stage that trains everything
+    mults = tuple(r.lr_mults[min(k, len(r.lr_mults) - 2)] for k in range(n - 1)) + (r.lr_mults[-1],)
+    return replace(r, epochs=tuple(cfg.clas_epochs), stages=tuple(range(1, n)) + (n_groups,), lr_mults=mults)
+
 def train_classifier(lm_dir, # Folder of a `finetune_lm` run (encoder, vocab, config)
                      df:pd.DataFrame, # Labelled reviews (`labeled_df`): the test split validates
                      cfg:RunConfig, # The run's settings
@@ -202,13 +266,9 @@ def train_classifier(lm_dir, # Folder of a `finetune_lm` run (encoder, vocab, co
     _, vocab, _ = load_lm_encoder(lm_dir)
     dls = clas_dls(df, vocab, bs=cfg.clas_bs, bptt=cfg.bptt, seed=cfg.seed, backward=backward, device=pick_device(cfg.device))
     set_seed(cfg.seed)
-    learn = clas_learner(dls, lm_dir, PAPER_CLAS, path=out_dir, model_dir='checkpoints')
+    recipe = clas_recipe(cfg, n_groups=cfg.n_layers + 2)
+    learn = clas_learner(dls, lm_dir, recipe, path=out_dir, model_dir='checkpoints')
     if _use_fp16(cfg): learn.to_fp16()
-    # stage k trains the top k groups; the last stage trains all of them (embedding, each LSTM layer, head)
-    n, n_groups = len(cfg.clas_epochs), len(clas_param_groups(learn.model))
-    if n > n_groups: raise ValueError(f"{n} classifier stages for a model of {n_groups} layer groups: give at most {n_groups} epoch counts")
-    recipe = replace(PAPER_CLAS, lr=cfg.clas_lr, epochs=tuple(cfg.clas_epochs), stages=tuple(range(1, n))  + (n_groups,),
-                     lr_mults=(1,) * n)
     if not progress: learn.remove_cb(ProgressCallback)
     history = gradual_unfreeze(learn, recipe, checkpoint='stage', cbs=cbs)
     probs, targs = learn.get_preds(dl=dls.valid)
@@ -218,21 +278,29 @@ def train_classifier(lm_dir, # Folder of a `finetune_lm` run (encoder, vocab, co
 def _use_fp16(cfg:RunConfig) -> bool:
     return pick_device(cfg.device).type == 'cuda' if cfg.fp16 is None else cfg.fp16
 
-def pretrained_weights(cfg:RunConfig, # `cfg.pretrained`: None, 'wt103' (download) or a WT103-format folder/`.tgz`
+def pretrained_weights(cfg:RunConfig, # `cfg.pretrained`: 'small', 'wt103', a WT103-format folder/`.tgz`, or None
                        backward:bool=False, # The backward model's weights (`lstm_bwd.*`)
                       ):
-    "`(state_dict, itos)` of the WT103-format weights `cfg` names (None for none), checked against `cfg`'s sizes."
-    if cfg.pretrained in (None, '', 'none'): return None
-    src = None if cfg.pretrained == 'wt103' else cfg.pretrained
-    sd, itos = load_wt103('bwd' if backward else 'fwd', path=src)
-    n_layers = len({k.split('.')[2] for k in sd if k.startswith('0.rnns.')})
-    got = dict(emb_sz=sd['0.encoder.weight'].shape[1], n_hid=sd['0.rnns.0.weight_hh_l0_raw'].shape[1], n_layers=n_layers)
-    want = dict(emb_sz=cfg.emb_sz, n_hid=cfg.n_hid, n_layers=cfg.n_layers)
+    "`(state_dict, itos)` of the pretrained weights `cfg` names (None for none), checked against `cfg`'s sizes."
+    if cfg.pretrained is None: return None
+    if cfg.pretrained == 'small':
+        if backward: raise ValueError("the shipped small model reads forward only: use --direction fwd, or --pretrained none "
+                                      "(or backward WT103-format weights) for a backward model")
+        src = small_lm_path()
+    else: src = None if cfg.pretrained == 'wt103' else cfg.pretrained
+    try: sd, itos = load_wt103('bwd' if backward else 'fwd', path=src)
+    except RuntimeError as e: raise RuntimeError(f"{e}; or run without them: --pretrained none (the paper's no-pretraining "
+                                                 "ablation) or --pretrained small (the model shipped with the course)") from None
+    got, want = lm_sizes(sd), dict(emb_sz=cfg.emb_sz, n_hid=cfg.n_hid, n_layers=cfg.n_layers)
     if got != want: raise ValueError(
         f"the pretrained weights ({cfg.pretrained}) are an AWD-LSTM with " + ', '.join(f'{k} {v}' for k, v in got.items())
         + "; this run's model has " + ', '.join(f'{k} {v}' for k, v in want.items())
         + ": pass sizes that match (--emb-sz, --n-hid, --n-layers; fastai's WT103 weights are the full preset's)")
     return sd, itos
+
+def _imdb(cfg:RunConfig) -> Path:
+    "The IMDB folder `cfg.data` names: a path, 'download' (fastai's, unless `$ULMFIT_IMDB` is set), or None."
+    return imdb_path(None if cfg.data == 'download' else cfg.data, full=cfg.data == 'download')
 
 def run_imdb(cfg:RunConfig=None, # Settings (default: the `sample` preset)
              out='runs/imdb', # Output folder
@@ -242,28 +310,30 @@ def run_imdb(cfg:RunConfig=None, # Settings (default: the `sample` preset)
             ) -> dict:
     "ULMFiT on IMDB end to end: LM fine-tuning, classifier, test accuracy (forward, backward, ensemble); the metrics."
     cfg = cfg or PRESETS['sample']
-    if cfg.direction not in ('fwd', 'bwd', 'both'): raise ValueError(f"direction must be fwd, bwd or both, not {cfg.direction!r}")
-    rank, world = ddp_setup()
     out = Path(out)
+    if resume and (out/'metrics.json').exists():  # finished already (a disconnect at the very end, or the same command twice)
+        prepare_run_dir(out, cfg, resume=True)     # ... with these settings
+        return json.loads((out/'metrics.json').read_text())
+    device = pick_device(cfg.device)  # a device that is not there, missing weights or data: fail before any work
+    dirs = ['fwd', 'bwd'] if cfg.direction == 'both' else [cfg.direction]
+    weights = {d: pretrained_weights(cfg, d == 'bwd') for d in dirs}  # a mismatch fails now, not after hours of training
+    path = _imdb(cfg)
+    df = labeled_df(path)
+    _check_labels(df)
+    if cfg.clas_n_docs: df = _balanced_sample(df, cfg.clas_n_docs, cfg.seed)
+    rank, world = ddp_setup()
     if rank == 0: prepare_run_dir(out, cfg, resume)
     distrib_barrier()
     # only rank 0 writes into `out`; the other ranks keep their checkpoints in a scratch folder
     work = out if rank == 0 else Path(tempfile.mkdtemp(prefix=f'ulmfit-rank{rank}-'))
     if rank and resume and out.exists(): shutil.copytree(out, work, dirs_exist_ok=True)
-    device = pick_device(cfg.device)
     if device.type == 'cuda': torch.cuda.reset_peak_memory_stats(device)
-    path = imdb_path(cfg.data, full=cfg.preset == 'full' and cfg.data is None)
-    df = labeled_df(path)
-    _check_labels(df)
-    if cfg.clas_n_docs: df = _balanced_sample(df, cfg.clas_n_docs, cfg.seed)
-    dirs = ['fwd', 'bwd'] if cfg.direction == 'both' else [cfg.direction]
     metrics = {'config': _cfg_json(cfg), 'data': str(path), 'hardware': hardware(device), 'seconds': {}, 'lm': {},
-               'accuracy': {}, 'n_test': int(df.is_valid.sum()), 'n_lm_docs': None}
-    weights = {d: pretrained_weights(cfg, d == 'bwd') for d in dirs}  # a mismatch fails now, not after hours of training
+               'accuracy': {}, 'n_test': int(df.is_valid.sum()), 'n_train': int((~df.is_valid).sum()), 'n_lm_docs': None}
     history, probs = [], {}
     for d in dirs:
         t0 = time.time()
-        lm = finetune_lm(path, pretrained=weights.pop(d), cfg=replace(lm_config(), emb_sz=cfg.emb_sz, n_hid=cfg.n_hid,
+        lm = finetune_lm(path, pretrained=weights.pop(d), cfg=replace(lm_config(cfg.lm_drop_mult), emb_sz=cfg.emb_sz, n_hid=cfg.n_hid,
                          n_layers=cfg.n_layers), n_docs=cfg.lm_n_docs, bs=cfg.lm_bs, bptt=cfg.bptt,
                          frozen_epochs=cfg.lm_frozen_epochs, epochs=cfg.lm_epochs, lr=cfg.lm_lr, backward=d == 'bwd',
                          seed=cfg.seed, max_vocab=cfg.max_vocab, out_dir=work/f'lm_{d}', resume=True, fp16=_use_fp16(cfg),
@@ -284,16 +354,62 @@ def run_imdb(cfg:RunConfig=None, # Settings (default: the `sample` preset)
     metrics['peak_memory'] = _peak_memory(device)
     metrics['seconds']['total'] = sum(metrics['seconds'].values())
     if rank == 0:
-        (out/'metrics.json').write_text(json.dumps(metrics, indent=1, default=float))
-        plot_run(pd.DataFrame(history), out)
+        metrics['baselines'] = bow_baselines(df, seed=cfg.seed)
+        plot_run(pd.DataFrame(history, columns=['stage', 'loss', 'lr']), out)
+        # written last, and atomically: its presence means the run is complete
+        (out/'metrics.json.tmp').write_text(json.dumps(metrics, indent=1, default=float))
+        os.replace(out/'metrics.json.tmp', out/'metrics.json')
     distrib_barrier()
     return metrics
+
+# %% ../nbs/08_replication.ipynb #346888a5
+_CS = (0.3, 1., 3., 10., 30.)  # the candidates for logistic regression's C
+
+def _tfidf_features(texts, y):
+    "A function mapping texts to tf-idf uni+bigram features, fit on `texts`."
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    return TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_df=0.9, sublinear_tf=True).fit(texts).transform
+
+def _nb_features(texts, y, alpha:float=1.):
+    "A function mapping texts to binary uni+bigram indicators scaled by their NB log-count ratio, fit on `texts`, `y`."
+    from sklearn.feature_extraction.text import CountVectorizer
+    vec = CountVectorizer(ngram_range=(1, 2), min_df=2, binary=True).fit(texts)
+    x = vec.transform(texts)
+    p, q = alpha + np.asarray(x[y == 1].sum(0)).ravel(), alpha + np.asarray(x[y == 0].sum(0)).ravel()
+    r = np.log(p / p.sum()) - np.log(q / q.sum())
+    return lambda t: vec.transform(t).multiply(r).tocsr()
+
+BASELINES = {'tf-idf + logistic regression': _tfidf_features, 'NB-weighted bigrams + logistic regression': _nb_features}
+
+def _fit_score(features, C:float, texts, y, fit, score) -> float:
+    "Accuracy on the `score` rows of a logistic regression fit on the `fit` rows."
+    from sklearn.linear_model import LogisticRegression
+    f = features(texts[fit], y[fit])
+    clf = LogisticRegression(C=C, max_iter=3000).fit(f(texts[fit]), y[fit])
+    return float((clf.predict(f(texts[score])) == y[score]).mean())
+
+def bow_baselines(df:pd.DataFrame, # Labelled reviews (`labeled_df`, or with a `text` column): `is_valid` marks the test reviews
+                  seed:int=42, # Seed of the held-out fifth of the training reviews that chooses C
+                 ) -> dict:
+    "Test accuracy of the bag-of-words baselines trained on the same reviews: `{name: {accuracy, C, seconds}}`."
+    texts = np.array([t.replace('<br />', ' ') for t in (df.text if 'text' in df else map(read_review, df.file))], dtype=object)
+    y = (df.label.to_numpy() == sorted(df.label.unique())[-1]).astype(int)
+    train, test = np.flatnonzero(~df.is_valid.to_numpy()), np.flatnonzero(df.is_valid.to_numpy())
+    held = np.random.default_rng(seed).permutation(train)
+    held, fit = held[:len(held) // 5], held[len(held) // 5:]
+    out = {}
+    for name, features in BASELINES.items():
+        t0 = time.time()
+        C = max(_CS, key=lambda C: _fit_score(features, C, texts, y, fit, held))
+        out[name] = {'accuracy': _fit_score(features, C, texts, y, train, test), 'C': C, 'seconds': time.time() - t0}
+    return out
 
 # %% ../nbs/08_replication.ipynb #e1db6565
 def plot_run(history:pd.DataFrame, # Rows of `History`: stage, loss, lr
              out, # Folder to write `loss.png` and `lr.png` into
             ):
-    "Save the loss curves and the learning-rate schedule of a run as PNG files."
+    "Save the loss curves and the learning-rate schedule of a run as PNG files (none when no stage trained in this process)."
+    if history.empty: return
     import matplotlib
     if matplotlib.get_backend().lower() not in ('agg', 'module://matplotlib_inline.backend_inline'): matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -310,36 +426,46 @@ def plot_run(history:pd.DataFrame, # Rows of `History`: stage, loss, lr
 
 # %% ../nbs/08_replication.ipynb #87586710
 def _parse_field(f, s:str):
+    if s.lower() == 'none': return None
     if f.name == 'clas_epochs': return tuple(int(o) for o in s.split(','))
     if f.name == 'fp16': return s.lower() in ('1', 'true', 'yes', 'on')
     typ = {'int': int, 'float': float}.get(str(f.type).replace(' ', '').split('=')[0].split('|')[0], str)
-    return None if s.lower() == 'none' else typ(s)
+    return typ(s)
 
 def parse_args(argv=None) -> tuple:
-    "`(RunConfig, out, resume)` from command-line arguments."
+    "`(RunConfig, out, resume)` from command-line arguments; a value that cannot work exits with a one-line error."
     p = argparse.ArgumentParser(prog='ulmfit-imdb', description="ULMFiT on IMDB: language model, classifier, test accuracy. "
         "With no arguments: the `sample` preset on the IMDB sample shipped with the package, on the CPU or GPU found.")
     p.add_argument('--preset', choices=list(PRESETS), default='sample', help="named settings (default: sample)")
     p.add_argument('--out', default='runs/imdb', help="output folder (default: runs/imdb)")
-    p.add_argument('--resume', action='store_true', help="continue the interrupted run in --out")
+    p.add_argument('--resume', action='store_true', help="continue the interrupted run in --out (or report the finished one)")
     for f in fields(RunConfig):
         if f.name == 'preset': continue
         p.add_argument('--' + f.name.replace('_', '-'), dest=f.name, default=None, metavar=f.name.upper(),
                        help=f"default: the preset's ({PRESETS['sample'].__dict__[f.name]!r} in sample)")
     a = p.parse_args(argv)
-    cfg = PRESETS[a.preset]
-    over = {f.name: _parse_field(f, getattr(a, f.name)) for f in fields(RunConfig) if f.name != 'preset' and getattr(a, f.name) is not None}
-    return replace(cfg, **over), a.out, a.resume
+    over = {}
+    for f in fields(RunConfig):
+        v = getattr(a, f.name, None)
+        if f.name == 'preset' or v is None: continue
+        try: over[f.name] = _parse_field(f, v)
+        except ValueError: sys.exit(f"ulmfit-imdb: error: --{f.name.replace('_', '-')} cannot be {v!r}: "
+                                    f"expected {'comma-separated integers' if f.name == 'clas_epochs' else f.type}")
+    try: cfg = replace(PRESETS[a.preset], **over)
+    except ValueError as e: sys.exit(f"ulmfit-imdb: error: {e}")
+    return cfg, a.out, a.resume
 
 def main(argv=None):
     "Entry point of `ulmfit-imdb`."
     cfg, out, resume = parse_args(argv)
     try: m = run_imdb(cfg, out, resume=resume)
-    except (FileNotFoundError, FileExistsError, ValueError, RuntimeError) as e:
+    except (FileNotFoundError, FileExistsError, NotADirectoryError, ValueError, RuntimeError) as e:
         sys.exit(f"ulmfit-imdb: error: {e}")
     if rank_distrib() == 0:
         accs = ', '.join(f"{k} {v:.2%}" for k, v in m['accuracy'].items())
-        print(f"test accuracy ({m['n_test']:,} reviews): {accs}; {m['seconds']['total']:.0f}s; metrics in {Path(out)/'metrics.json'}")
+        base = ', '.join(f"{k} {v['accuracy']:.2%}" for k, v in m.get('baselines', {}).items())
+        print(f"test accuracy ({m['n_test']:,} reviews): {accs}; baselines: {base}; {m['seconds']['total']:.0f}s; "
+              f"metrics in {Path(out)/'metrics.json'}")
     if dist.is_initialized(): dist.destroy_process_group()
 
 # %% ../nbs/08_replication.ipynb #92357d97

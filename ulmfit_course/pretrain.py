@@ -18,8 +18,8 @@ from fastai.optimizer import Adam
 from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy, Perplexity
 from fastai.torch_core import set_seed
-from fastai.callback.schedule import ParamScheduler
 from fastai.callback.progress import ProgressCallback
+import fastai.callback.schedule  # noqa: F401 (it adds `Learner.fit_one_cycle`)
 from .data import *
 from .tokens import *
 from .lm_data import *
@@ -28,7 +28,7 @@ from .awd_lstm import *
 
 # %% auto #0
 __all__ = ['wikitext_texts', 'small_lm_config', 'save_pretrained_lm', 'load_pretrained_lm', 'run_lock', 'pretrain_wikitext',
-           'pretrain_history', 'pretrained_lm_for_vocab']
+           'pretrain_history', 'small_lm_path', 'pretrained_lm_for_vocab']
 
 # %% ../nbs/05_pretrain.ipynb #2f2a153b
 _TITLE = re.compile(r'^ = [^=].* = $')
@@ -184,26 +184,28 @@ def pretrain_history(path, # A folder written by `pretrain_wikitext`
     return pd.DataFrame(rows, columns=['epoch', 'train_loss', 'valid_loss', 'accuracy', 'perplexity']).set_index('epoch')
 
 # %% ../nbs/05_pretrain.ipynb #f9c5d367
-def _lm_sizes(sd:dict) -> dict:
-    "emb_sz, n_hid, n_layers of a language-model state dict, read from its shapes."
-    n_layers = len({k.split('.')[2] for k in sd if k.startswith('0.rnns.')})
-    emb_sz = sd['0.encoder.weight'].shape[1]
-    # layer 0's hidden-to-hidden matrix is (4*n_hid, n_hid) when there are more layers, else (4*emb_sz, emb_sz)
-    return dict(emb_sz=emb_sz, n_hid=sd['0.rnns.0.weight_hh_l0_raw'].shape[1] if n_layers > 1 else emb_sz, n_layers=n_layers)
+def small_lm_path() -> Path:
+    "The folder of the small pretrained language model that ships in the package (fastai's `lstm_fwd.pth`/`.pkl` format)."
+    import ulmfit_course
+    return Path(ulmfit_course.__file__).parent/'assets'/'small_lm'
 
-def pretrained_lm_for_vocab(pretrained, # 'wt103', 'wikitext', a folder from `save_pretrained_lm`, (state_dict, itos[, cfg]), or None
+def pretrained_lm_for_vocab(pretrained, # 'small' (shipped), 'wt103', 'wikitext', a folder from `save_pretrained_lm`, (state_dict, itos[, cfg]), or None
                             itos:list, # The target vocabulary (list of tokens or `Vocab`)
                             backward:bool=False, # The backward model ('wt103': `URLs.WT103_BWD`; 'wikitext': trained backward)
                             wt103_path=None, # For 'wt103': a local copy (folder or `.tgz`), else `$ULMFIT_WT103`, else download
                            ) -> tuple:
     "`(state_dict converted to itos, config)` of a pretrained language model; `(None, lm_config())` for no pretraining."
     if pretrained is None: return None, lm_config()
-    if isinstance(pretrained, str) and pretrained == 'wt103':
+    cfg = None  # unless saved with the weights, the sizes are read from them
+    if isinstance(pretrained, str) and pretrained == 'small':
+        if backward: raise ValueError("the shipped small model reads forward only: train the backward model from scratch "
+                                      "(pretrained=None) or give backward weights")
+        sd, old_itos = load_wt103('fwd', path=small_lm_path())
+    elif isinstance(pretrained, str) and pretrained == 'wt103':
         sd, old_itos = load_wt103('bwd' if backward else 'fwd', path=wt103_path)
-        cfg = None  # sizes from the weights (fastai's WT103 models: 400/1152/3)
     elif isinstance(pretrained, str) and pretrained == 'wikitext':
         sd, old_itos, cfg = load_pretrained_lm(pretrain_wikitext(backward=backward))
     elif isinstance(pretrained, (str, Path)): sd, old_itos, cfg = load_pretrained_lm(pretrained)
     else: sd, old_itos, cfg = (*pretrained, None)[:3] if len(pretrained) == 2 else pretrained
-    if cfg is None: cfg = replace(lm_config(), **_lm_sizes(sd))
+    if cfg is None: cfg = replace(lm_config(), **lm_sizes(sd))
     return convert_weights(sd, old_itos, itos), cfg

@@ -1,0 +1,138 @@
+#!/usr/bin/env python
+"""Pretrain the small AWD-LSTM language model that ships in `ulmfit_course/assets/small_lm/`.
+
+It is the offline stand-in for fastai's WikiText-103 weights: the same architecture at CPU size, trained with the
+course's own code (tokenizer, vocab, `LMLoader`, `lm_learner`, `CheckpointResume`), first on general-domain text
+(WikiText) and then on IMDB reviews from the `unsup` and `train` folders. The `test` reviews are never read, so no
+review a classifier is scored on has been seen by this model.
+
+    python tools/pretrain_small_lm.py --imdb ../shared/data/imdb.tgz --wikitext ../shared/data/wikitext2-sample.tgz
+    python tools/pretrain_small_lm.py ... --resume     # after an interruption: continues from the last finished epoch
+
+Every epoch is checkpointed under `--work`; the finished model is written in fastai's pretrained format
+(`lstm_fwd.pth` in fp16, `lstm_fwd.pkl`), with `provenance.json` (data, token counts, epochs, validation
+perplexity, hardware, wall time and the command), so `load_wt103('fwd', path=...)` reads it like WT103.
+"""
+from __future__ import annotations
+import argparse, json, os, pickle, platform, random, shlex, sys, time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import torch
+from fastai.callback.core import Callback
+from fastai.callback.progress import ProgressCallback
+from fastai.torch_core import set_seed
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from ulmfit_course.data import check_imdb_folder, extract_archive
+from ulmfit_course.tokens import tokenize_corpus, Vocab
+from ulmfit_course.lm_data import lm_dls, split_docs
+from ulmfit_course.awd_lstm import lm_config
+from ulmfit_course.pretrain import wikitext_texts
+from ulmfit_course.finetune import lm_learner, FASTAI_LM, CheckpointResume
+
+ASSET_DIR = Path(__file__).resolve().parents[1]/'ulmfit_course'/'assets'/'small_lm'
+
+class EpochLog(Callback):
+    "Append each epoch that really ran (not one skipped by a resume) to a JSON-lines file: stage, epoch, seconds, metrics."
+    order = 80  # after CheckpointResume (70), which cancels the epochs a resumed run has done already
+    def __init__(self, fname, stage): self.fname, self.stage = Path(fname), stage
+    def before_epoch(self): self.t0, self.ran = time.time(), True
+    def after_cancel_epoch(self): self.ran = False
+    def after_epoch(self):
+        if not self.ran: return
+        names = [n for n in self.recorder.metric_names[1:] if n != 'time']
+        row = {'stage': self.stage, 'epoch': self.epoch, 'seconds': time.time() - self.t0,
+               **dict(zip(names, map(float, self.recorder.log[1:])))}
+        with open(self.fname, 'a') as f: f.write(json.dumps(row) + '\n')
+        print(json.dumps(row), flush=True)
+
+def imdb_reviews(path:Path) -> list:
+    "The review files of IMDB's `unsup` and `train` folders (never `test`)."
+    path = check_imdb_folder(extract_archive(path) if path.is_file() else path)
+    return [f for d in ('unsup', 'train') for f in sorted((path/d).rglob('*.txt'))]
+
+def cpu_name() -> str:
+    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
+    except (OSError, StopIteration): return platform.processor()
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--imdb', required=True, help="the full IMDB folder or imdb.tgz (fastai's layout)")
+    p.add_argument('--wikitext', required=True, help="a WikiText folder, .txt file or .tgz")
+    p.add_argument('--n-reviews', type=int, default=30000, help="reviews drawn from unsup+train (default 30000)")
+    p.add_argument('--wiki-epochs', type=int, default=2)
+    p.add_argument('--imdb-epochs', type=int, default=2)
+    p.add_argument('--emb-sz', type=int, default=128)
+    p.add_argument('--n-hid', type=int, default=256)
+    p.add_argument('--n-layers', type=int, default=3)
+    p.add_argument('--max-vocab', type=int, default=12000)
+    p.add_argument('--drop-mult', type=float, default=0.2, help="scales fastai's LM dropouts (little data per weight: little dropout)")
+    p.add_argument('--lr', type=float, default=1e-2)
+    p.add_argument('--bs', type=int, default=64)
+    p.add_argument('--bptt', type=int, default=70)
+    p.add_argument('--seed', type=int, default=42)
+    p.add_argument('--work', default='runs/small_lm', help="checkpoints and logs (default runs/small_lm)")
+    p.add_argument('--out', default=str(ASSET_DIR), help="where the finished model goes (default: the package's assets)")
+    p.add_argument('--resume', action='store_true', help="continue from the checkpoints in --work")
+    a = p.parse_args(argv)
+    work = Path(a.work)
+    if work.exists() and any(work.iterdir()) and not a.resume:
+        sys.exit(f"{work} already holds a run: pass --resume to continue it, or choose another --work")
+    work.mkdir(parents=True, exist_ok=True)
+    log = work/'epochs.jsonl'
+
+    t_start = time.time()
+    wiki = wikitext_texts(a.wikitext)
+    files = imdb_reviews(Path(a.imdb).expanduser())
+    files = sorted(random.Random(a.seed).sample(files, min(a.n_reviews, len(files))))
+    wiki_corpus, imdb_corpus = tokenize_corpus(wiki), tokenize_corpus(files)
+    vocab = Vocab.from_counter(wiki_corpus.counter + imdb_corpus.counter, min_freq=3, max_vocab=a.max_vocab)
+    cfg = replace(lm_config(a.drop_mult), emb_sz=a.emb_sz, n_hid=a.n_hid, n_layers=a.n_layers)
+    prep_s = time.time() - t_start
+
+    set_seed(a.seed)
+    learn = None
+    stats = {}
+    for stage, corpus, n_epoch, valid_pct in (('wikitext', wiki_corpus, a.wiki_epochs, 0.1),
+                                              ('imdb', imdb_corpus, a.imdb_epochs, 0.02)):
+        train, valid = split_docs(corpus.numericalize(vocab), valid_pct=valid_pct, seed=a.seed)
+        dls = lm_dls(train, valid, bs=a.bs, bptt=a.bptt, seed=a.seed, device='cpu')
+        if learn is None:
+            learn = lm_learner(dls, len(vocab), cfg, FASTAI_LM, path=work, model_dir='checkpoints')
+            learn.remove_cb(ProgressCallback)  # a log file, not a terminal: one line per epoch (EpochLog)
+        else: learn.dls = dls
+        learn.fit_one_cycle(n_epoch, a.lr, moms=FASTAI_LM.moms, cbs=[CheckpointResume(stage), EpochLog(log, stage)])
+        val = learn.validate()
+        stats[stage] = {'documents': len(corpus), 'tokens': int(corpus.lengths.sum()), 'train_docs': len(train),
+                        'valid_docs': len(valid), 'epochs': n_epoch,
+                        'valid_loss': float(val[0]), 'valid_accuracy': float(val[1]), 'valid_perplexity': float(val[2])}
+        print(f"{stage}: {stats[stage]}", flush=True)
+
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    sd = {k: (v.half() if v.is_floating_point() else v) for k, v in learn.model.state_dict().items()}
+    torch.save(sd, out/'lstm_fwd.pth.tmp'); os.replace(out/'lstm_fwd.pth.tmp', out/'lstm_fwd.pth')
+    with open(out/'lstm_fwd.pkl', 'wb') as f: pickle.dump(list(vocab.itos), f)
+    epochs = [json.loads(l) for l in log.read_text().splitlines()]
+    import fastai
+    prov = {
+        'what': "AWD-LSTM language model (forward), fastai's pretrained format: lstm_fwd.pth (fp16 state dict) + lstm_fwd.pkl (itos)",
+        'model': {**asdict(cfg), 'vocab_size': len(vocab), 'parameters': sum(v.numel() for v in learn.model.state_dict().values())},
+        'data': {'sources': {'wikitext': str(a.wikitext),
+                             'imdb': f"{a.imdb}: {len(files):,} reviews drawn (seed {a.seed}) from unsup + train; test never read"},
+                 'stages': stats},
+        'training': {'schedule': 'one-cycle per stage (wikitext, then imdb)', 'lr': a.lr, 'bs': a.bs, 'bptt': a.bptt,
+                     'variable_length_bptt': True, 'adam_betas': FASTAI_LM.betas, 'moms': FASTAI_LM.moms, 'wd': FASTAI_LM.wd,
+                     'ar_tar': (2., 1.), 'seed': a.seed},
+        'epochs': epochs,
+        'hardware': {'cpu': cpu_name(), 'cores': os.cpu_count(), 'torch_threads': torch.get_num_threads(),
+                     'torch': torch.__version__, 'fastai': fastai.__version__},
+        'wall_time_s': {'training (sum of epochs, across resumes)': sum(e['seconds'] for e in epochs),
+                        'tokenizing and vocab (last invocation)': prep_s},
+        'command': 'python tools/pretrain_small_lm.py ' + ' '.join(shlex.quote(x) for x in (argv or sys.argv[1:])),
+    }
+    (out/'provenance.json').write_text(json.dumps(prov, indent=1))
+    print(f"saved {out} ({(out/'lstm_fwd.pth').stat().st_size / 2**20:.1f} MiB)")
+
+if __name__ == '__main__': main()
