@@ -111,14 +111,17 @@ def main(argv=None):
 
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    sd = {k: (v.half() if v.is_floating_point() else v) for k, v in learn.model.state_dict().items()}
+    # fp16, and one copy of each tensor: the embedding, its dropout wrapper and the tied decoder share one matrix
+    halves = {}
+    sd = {k: halves.setdefault(v.data_ptr(), v.half()) if v.is_floating_point() else v
+          for k, v in learn.model.state_dict().items()}
     torch.save(sd, out/'lstm_fwd.pth.tmp'); os.replace(out/'lstm_fwd.pth.tmp', out/'lstm_fwd.pth')
     with open(out/'lstm_fwd.pkl', 'wb') as f: pickle.dump(list(vocab.itos), f)
     epochs = [json.loads(l) for l in log.read_text().splitlines()]
     import fastai
     prov = {
         'what': "AWD-LSTM language model (forward), fastai's pretrained format: lstm_fwd.pth (fp16 state dict) + lstm_fwd.pkl (itos)",
-        'model': {**asdict(cfg), 'vocab_size': len(vocab), 'parameters': sum(v.numel() for v in learn.model.state_dict().values())},
+        'model': {**asdict(cfg), 'vocab_size': len(vocab), 'parameters': sum(p.numel() for p in learn.model.parameters())},
         'data': {'sources': {'wikitext': str(a.wikitext),
                              'imdb': f"{a.imdb}: {len(files):,} reviews drawn (seed {a.seed}) from unsup + train; test never read"},
                  'stages': stats},
@@ -130,7 +133,7 @@ def main(argv=None):
                      'torch': torch.__version__, 'fastai': fastai.__version__},
         'wall_time_s': {'training (sum of epochs, across resumes)': sum(e['seconds'] for e in epochs),
                         'tokenizing and vocab (last invocation)': prep_s},
-        'command': 'python tools/pretrain_small_lm.py ' + ' '.join(shlex.quote(x) for x in (argv or sys.argv[1:])),
+        'command': 'python tools/pretrain_small_lm.py ' + ' '.join(shlex.quote(x) for x in (argv or sys.argv[1:]) if x != '--resume'),
     }
     (out/'provenance.json').write_text(json.dumps(prov, indent=1))
     print(f"saved {out} ({(out/'lstm_fwd.pth').stat().st_size / 2**20:.1f} MiB)")

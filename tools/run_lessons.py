@@ -8,7 +8,7 @@ Cells flagged `#| slow`, `#| cuda` or `#| eval: false` are left as they are (not
 the network or hours. `IN_TEST` is unset, so each lesson runs at the scale a reader runs it, not the tests'
 miniature. Afterwards `nbdev-clean` strips the metadata and keeps the outputs.
 """
-import argparse, os, re, subprocess, sys, time
+import argparse, os, re, subprocess, time
 from pathlib import Path
 
 import nbformat

@@ -1,0 +1,48 @@
+#!/usr/bin/env python
+"""Choose the `sample` preset's classifier settings on a held-out fifth of the sample's training reviews.
+
+The sample's 1,000 test reviews play no part: the 2,000 labelled training reviews are split 1,600 / 400 (stratified,
+seed 0), each candidate trains on the 1,600 from the same fine-tuned language model, and the held-out accuracy after
+the last stage picks the winner.
+
+    ulmfit-imdb --out runs/sample                               # any sample run, for its fine-tuned encoder
+    python tools/tune_sample_classifier.py runs/sample/lm_fwd
+
+Prints one JSON line per candidate: the held-out accuracy after each epoch, and the seconds it took.
+"""
+import json, sys, time
+from dataclasses import replace
+from pathlib import Path
+
+from fastai.torch_core import set_seed
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from ulmfit_course.data import imdb_sample_path, labeled_df
+from ulmfit_course.finetune import load_lm_encoder
+from ulmfit_course.classifier import clas_dls, clas_learner, gradual_unfreeze
+from ulmfit_course.pipeline import PRESETS, clas_recipe
+
+CANDIDATES = {  # overrides of the sample preset's classifier settings
+    'lr 0.01, epochs 1,1,1,1,2': dict(clas_lr=0.01, clas_epochs=(1, 1, 1, 1, 2)),
+    'lr 0.01, epochs 1,1,1,1,4': dict(clas_lr=0.01, clas_epochs=(1, 1, 1, 1, 4)),
+    'lr 0.02, epochs 1,1,1,1,2': dict(clas_lr=0.02, clas_epochs=(1, 1, 1, 1, 2)),
+    'lr 0.01, epochs 1,1,1,1,2, clas_drop_mult 0.3': dict(clas_lr=0.01, clas_epochs=(1, 1, 1, 1, 2), clas_drop_mult=0.3),
+    'lr 0.04, epochs 1,1,1,1,2': dict(clas_lr=0.04, clas_epochs=(1, 1, 1, 1, 2)),
+    'lr 0.02, epochs 1,1,1,1,3': dict(clas_lr=0.02, clas_epochs=(1, 1, 1, 1, 3)),
+}
+
+def main(lm_dir):
+    _, vocab, _ = load_lm_encoder(lm_dir)
+    df = labeled_df(imdb_sample_path())
+    train = df[~df.is_valid].copy()
+    train['is_valid'] = train.index.isin(train.groupby('label').sample(frac=0.2, random_state=0).index)
+    for name, over in CANDIDATES.items():
+        cfg, t0 = replace(PRESETS['sample'], **over), time.time()
+        dls = clas_dls(train, vocab, bs=cfg.clas_bs, bptt=cfg.bptt, seed=cfg.seed)
+        set_seed(cfg.seed)
+        recipe = clas_recipe(cfg)
+        learn = clas_learner(dls, lm_dir, recipe)
+        with learn.no_bar(), learn.no_logging(): h = gradual_unfreeze(learn, recipe)
+        print(json.dumps({'candidate': name, 'held_out_accuracy': float(h.accuracy.iloc[-1]),
+                          'per_epoch': h.accuracy.round(3).tolist(), 'seconds': round(time.time() - t0)}), flush=True)
+
+if __name__ == '__main__': main(sys.argv[1])
