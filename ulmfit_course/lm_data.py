@@ -10,8 +10,6 @@ import numpy as np
 import torch
 from fastai.data.core import DataLoaders
 from fastai.torch_core import default_device
-from .data import *
-from .tokens import *
 
 # %% auto #0
 __all__ = ['LMLoader', 'lm_dls', 'split_docs']
