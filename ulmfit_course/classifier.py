@@ -1,4 +1,4 @@
-"""Stage 3 of ULMFiT: length-sorted batches, BPT3C, concat pooling, the linear head, gradual unfreezing, and predicting on raw text.
+"""Stage 3 of ULMFiT, the model: length-sorted batches, BPT3C, concat pooling, the linear head, and the fine-tuned encoder loaded into it.
 
 Docs: https://ulmfit-course.github.io/ulmfit_course/classifier.html.md"""
 
@@ -6,22 +6,21 @@ Docs: https://ulmfit-course.github.io/ulmfit_course/classifier.html.md"""
 
 # %% ../nbs/07_classifier.ipynb #5869746f
 from __future__ import annotations
-import os, warnings
-from dataclasses import dataclass, asdict, replace
-from functools import partial
+import warnings
+from dataclasses import asdict
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from torch import Tensor
+from fastcore.basics import patch
 from fastcore.foundation import L
-from fastai.data.core import DataLoaders
-from fastai.learner import Learner
-from fastai.optimizer import Adam
-from fastai.losses import CrossEntropyLossFlat
-from fastai.metrics import accuracy
+from fastai.data.core import DataLoaders, show_batch as fa_show_batch
+from fastai.data.transforms import Category
+from fastai.torch_core import TensorCategory, TitledStr, display_df
+from fastai.text.data import TensorText
+import fastai.text.learner  # noqa: F401  (registers fastai's displays of text for show_results and plot_top_losses)
 from .data import *
 from .tokens import *
 from .dropouts import *
@@ -29,10 +28,8 @@ from .awd_lstm import *
 from .finetune import *
 
 # %% auto #0
-__all__ = ['PAPER_CLAS', 'FASTAI_CLAS', 'pad_chunks', 'ClasLoader', 'padding_fraction', 'clas_dls', 'BPT3CEncoder',
-           'masked_concat_pool', 'PoolingHead', 'awd_lstm_clas', 'load_clas_encoder', 'clas_param_groups', 'ClasRecipe',
-           'clas_learner', 'gradual_unfreeze', 'TrainedClassifier', 'predict_texts', 'save_classifier',
-           'load_classifier', 'classifier_widget']
+__all__ = ['pad_chunks', 'texts_to_ids', 'ClasDataset', 'ClasLoader', 'padding_fraction', 'clas_dls', 'text_vocab',
+           'BPT3CEncoder', 'masked_concat_pool', 'PoolingHead', 'awd_lstm_clas', 'load_clas_encoder']
 
 # %% ../nbs/07_classifier.ipynb #8f3e1e47
 def pad_chunks(docs:list, # Token ids of each review (1-D arrays or tensors)
@@ -50,10 +47,35 @@ def pad_chunks(docs:list, # Token ids of each review (1-D arrays or tensors)
     return out
 
 # %% ../nbs/07_classifier.ipynb #7ec1846d
+def texts_to_ids(texts:list, # Raw texts
+                 vocab:Vocab, # The language model's vocabulary
+                 backward:bool=False, # Reverse each review (for a classifier on a backward language model)
+                ) -> list:
+    "Token ids of raw `texts` (lesson 01's tokenizer, `xxbos` first); an empty text becomes `[xxbos]`."
+    # worker processes pay off only for many texts (lesson 01's parallel tokenizer)
+    toks = ([tokenize_text(t) for t in texts] if len(texts) < 500 else
+            [tokenize_corpus(list(texts), cache=False)[i] for i in range(len(texts))])
+    ids = [vocab.numericalize(t or [BOS]) for t in toks]
+    return [d[::-1].copy() for d in ids] if backward else ids
+
+class ClasDataset:
+    "The reviews a `ClasLoader` batches: token ids, and class indices (None for unlabelled reviews)."
+    def __init__(self, docs:list, labels=None):
+        self.docs = list(docs)
+        self.labels = None if labels is None else torch.as_tensor(np.asarray(labels), dtype=torch.long)
+        if self.labels is not None and len(self.docs) != len(self.labels):
+            raise ValueError(f"{len(self.docs)} documents but {len(self.labels)} labels")
+    def __len__(self): return len(self.docs)
+    def __getitem__(self, i): return (self.docs[i],) if self.labels is None else (self.docs[i], int(self.labels[i]))
+    def new_empty(self): return type(self)([], None if self.labels is None else [])  # what `learn.export` keeps
+
+_FASTAI_NOOP_KW = ('num_workers', 'process', 'pin_memory', 'persistent_workers', 'timeout')  # `new` arguments we have no use for
+
 class ClasLoader:
     "Batches of `(padded ids, labels)` of reviews of similar length (fastai's `SortedDL` + `pad_input_chunk`)."
-    def __init__(self, docs:list, # Token ids of each review (1-D int arrays, each starting with `xxbos`)
-                 labels, # Class index of each review
+    n_inp = 1  # fastai's Learner: the first element of a batch is the input, the rest the targets
+    def __init__(self, docs:list, # Token ids of each review (1-D int arrays, each starting with `xxbos`), or a `ClasDataset`
+                 labels=None, # Class index of each review; None: unlabelled (batches are `(ids,)`)
                  bs:int=64, # Batch size
                  bptt:int=72, # Padding is added in whole chunks of this length (the encoder's `bptt`)
                  shuffle:bool=False, # Shuffle (training) or sort everything by length (validation)
@@ -63,18 +85,30 @@ class ClasLoader:
                  drop_last:bool=False, # Drop the last incomplete batch
                  seed:int=None, # Seed of the shuffles (the same seed gives the same epochs)
                  device=None, # Device the batches are put on
+                 vocab:Vocab=None, # The language model's vocabulary: decodes batches, numericalizes raw texts in `new`
+                 classes:list=None, # Class names, in the order of the labels
+                 backward:bool=False, # The reviews are reversed (for a backward language model)
+                 empty_ok:bool=False, # Allow no reviews at all (the empty copy `learn.export` saves)
                 ):
-        self.docs, self.labels = list(docs), torch.as_tensor(np.asarray(labels), dtype=torch.long)
-        if len(self.docs) != len(self.labels): raise ValueError(f"{len(self.docs)} documents but {len(self.labels)} labels")
-        if not self.docs: raise ValueError("no documents")
-        self.lens = np.array([len(d) for d in self.docs])
-        if self.lens.min() == 0: raise ValueError(f"document {int(self.lens.argmin())} is empty (it should at least hold xxbos)")
+        self.dataset = docs if isinstance(docs, ClasDataset) else ClasDataset(docs, labels)
+        self.docs, self.labels = self.dataset.docs, self.dataset.labels
+        if not self.docs and not empty_ok: raise ValueError("no documents")
+        self.lens = np.array([len(d) for d in self.docs], dtype=np.int64)
+        if len(self.lens) and self.lens.min() == 0:
+            raise ValueError(f"document {int(self.lens.argmin())} is empty (it should at least hold xxbos)")
         self.bs, self.bptt, self.shuffle, self.sort, self.chunk_batches = bs, bptt, shuffle, sort, chunk_batches
         self.pad_idx, self.drop_last, self.seed, self.device = pad_idx, drop_last, seed, device
+        self.text_vocab, self.classes, self.backward = vocab, None if classes is None else list(classes), backward
         self.rng, self._fixed_idxs = np.random.default_rng(seed), None
 
     @property
     def n(self): return len(self.docs)
+    @property
+    def c(self): return None if self.classes is None else len(self.classes)
+    @property
+    def vocab(self): return L([self.text_vocab, self.classes])  # fastai's text classifiers: (words, classes)
+    @property
+    def items(self): return list(self.dataset)  # `(ids, label)` per review, what fastai's `Interpretation` indexes
     def __len__(self): return self.n // self.bs if self.drop_last else -(-self.n // self.bs)
     def __repr__(self): return f"ClasLoader({self.n} docs, bs={self.bs}, bptt={self.bptt}, shuffle={self.shuffle}, sort={self.sort})"
 
@@ -82,7 +116,7 @@ class ClasLoader:
         "The order of the documents for one epoch."
         if self._fixed_idxs is not None: return list(self._fixed_idxs)
         n, bs = self.n, self.bs
-        if not self.shuffle: return np.argsort(-self.lens, kind='stable').tolist() if self.sort else list(range(n))
+        if not self.shuffle or n == 0: return np.argsort(-self.lens, kind='stable').tolist() if self.sort else list(range(n))
         idxs = self.rng.permutation(n)
         if not self.sort: return idxs.tolist()
         sz = bs * self.chunk_batches
@@ -102,20 +136,42 @@ class ClasLoader:
 
     def __iter__(self):
         for b in self.batch_idxs():
-            x, y = pad_chunks([self.docs[i] for i in b], self.pad_idx, self.bptt), self.labels[b]
-            yield (x, y) if self.device is None else (x.to(self.device), y.to(self.device))
+            x = pad_chunks([self.docs[i] for i in b], self.pad_idx, self.bptt)
+            batch = (x,) if self.labels is None else (x, self.labels[b])
+            yield batch if self.device is None else tuple(o.to(self.device) for o in batch)
 
     def one_batch(self): return next(iter(self))
     def to(self, device):
         self.device = device
         return self
-    def new(self, get_idxs=None, **kwargs):
-        "A copy with some arguments changed (fastai's `DataLoader.new`); `get_idxs` fixes the order."
+
+    def _reviews(self, items) -> ClasDataset:
+        "Reviews for `new`: a `ClasDataset`, raw texts, token ids, or `(ids or text, label)` pairs."
+        if isinstance(items, ClasDataset): return items
+        items = list(items)
+        labelled = bool(items) and isinstance(items[0], tuple) and len(items[0]) == 2
+        docs, labels = ([o[0] for o in items], [o[1] for o in items]) if labelled else (items, None)
+        if any(isinstance(d, str) for d in docs):
+            if self.text_vocab is None: raise ValueError("this loader has no vocab, so it cannot read raw text: build it with clas_dls")
+            docs = texts_to_ids([str(d) for d in docs], self.text_vocab, self.backward)
+        if labels is not None and self.classes is not None and any(isinstance(o, str) for o in labels):
+            unknown = sorted({o for o in labels if o not in self.classes})
+            if unknown: raise ValueError(f"unknown labels {unknown[:3]}: the classes are {self.classes}")
+            labels = [self.classes.index(o) for o in labels]
+        return ClasDataset(docs, labels)
+
+    def new(self, dataset=None, # Other reviews (see `_reviews`); None: the same ones
+            get_idxs=None, # A function giving a fixed order (what fastai's `get_preds` passes)
+            **kwargs): # Constructor arguments to change
+        "A copy with other reviews or some arguments changed (fastai's `DataLoader.new`, as `test_dl` and `export` call it)."
+        for k in _FASTAI_NOOP_KW: kwargs.pop(k, None)
         kw = dict(bs=self.bs, bptt=self.bptt, shuffle=self.shuffle, sort=self.sort, chunk_batches=self.chunk_batches,
-                  pad_idx=self.pad_idx, drop_last=self.drop_last, seed=self.seed, device=self.device)
-        res = type(self)(self.docs, self.labels, **{**kw, **kwargs})
+                  pad_idx=self.pad_idx, drop_last=self.drop_last, seed=self.seed, device=self.device, vocab=self.text_vocab,
+                  classes=self.classes, backward=self.backward, empty_ok=True)
+        res = type(self)(self.dataset if dataset is None else self._reviews(dataset), **{**kw, **kwargs})
         if get_idxs is not None: res._fixed_idxs = list(get_idxs())
         return res
+
 
 # %% ../nbs/07_classifier.ipynb #795c8c04
 def padding_fraction(dl:ClasLoader, # The loader to measure (one epoch of it)
@@ -176,11 +232,57 @@ def clas_dls(source, # An IMDB-layout folder, a DataFrame, or a CSV/TSV file of 
     train = [i for i in range(len(df)) if not is_valid[i]]
     valid = [i for i in range(len(df)) if is_valid[i]]
     if not train or not valid: raise ValueError(f"empty split: {len(train)} training and {len(valid)} validation rows")
-    dls = DataLoaders(ClasLoader([docs[i] for i in train], y[train], bs=bs, bptt=bptt, shuffle=True, drop_last=True,
-                                 pad_idx=pad_idx, seed=seed),
-                      ClasLoader([docs[i] for i in valid], y[valid], bs=bs, bptt=bptt, pad_idx=pad_idx), device=device)
-    dls.vocab, dls.classes, dls.c, dls.bptt, dls.backward = vocab, classes, len(classes), bptt, backward
-    return dls
+    kw = dict(bs=bs, bptt=bptt, pad_idx=pad_idx, vocab=vocab, classes=classes, backward=backward)
+    # `dls.vocab`, `dls.classes`, `dls.c`, `dls.bptt` and `dls.backward` are the training loader's (fastai's `DataLoaders` delegates)
+    return DataLoaders(ClasLoader([docs[i] for i in train], y[train], shuffle=True, drop_last=True, seed=seed, **kw),
+                       ClasLoader([docs[i] for i in valid], y[valid], **kw), device=device)
+
+def text_vocab(dls) -> Vocab:
+    "The word vocabulary of classifier `dls` (fastai's `dls.vocab` is `(words, classes)` for a text classifier)."
+    v = getattr(dls, 'vocab', None)
+    v = v[0] if isinstance(v, (L, list, tuple)) and len(v) == 2 and not isinstance(v[0], str) else v
+    if v is None: raise ValueError("dls has no vocab: build it with clas_dls(..., vocab=<the language model's vocab>)")
+    return v if isinstance(v, Vocab) else Vocab(list(v))
+
+# %% ../nbs/07_classifier.ipynb #b9f3a561
+def _decode_ids(dl:ClasLoader, ids:Tensor) -> TitledStr:
+    "One row of a batch as text: padding dropped, in reading order."
+    ids = [i for i in ids.tolist() if i != dl.pad_idx]
+    return TitledStr(dl.text_vocab.decode(ids[::-1] if dl.backward else ids))
+
+@patch
+def decode_batch(self:ClasLoader, b:tuple, # A batch `(ids, labels or predicted classes, ...)`
+                 max_n:int=9, # Decode at most this many rows (None: all)
+                 full:bool=True): # (fastai's argument; texts are always decoded in full)
+    "Each row of `b` as `(text, class name, ...)`, the way fastai's `decode_batch` gives it."
+    if self.text_vocab is None or self.classes is None: raise ValueError("this loader has no vocab/classes: build it with clas_dls")
+    x, *ys = b
+    n = len(x) if max_n is None else min(len(x), max_n)
+    return L((_decode_ids(self, x[i]), *(Category(self.classes[int(y[i])]) for y in ys)) for i in range(n))
+
+@patch
+def _pre_show_batch(self:ClasLoader, b:tuple, max_n:int=9) -> tuple:
+    "`(inputs, targets, decoded rows)` typed for fastai's text displays (`show_batch`, `show_results`, `plot_top_losses`)."
+    y = TensorCategory(b[1]) if len(b) > 1 and isinstance(b[1], Tensor) else None
+    return TensorText(b[0]), y, self.decode_batch(b, max_n)
+
+@patch
+def show_batch(self:ClasLoader, b:tuple=None, max_n:int=9, ctxs=None, show:bool=True, **kwargs):
+    "A table of the reviews of batch `b` (default: the first batch) and their labels, as fastai shows text."
+    b = self.one_batch() if b is None else b
+    if not show: return self._pre_show_batch(b, max_n)
+    fa_show_batch(*self._pre_show_batch(b, max_n), ctxs=ctxs, max_n=max_n, **kwargs)
+
+@patch
+def show_results(self:ClasLoader, b:tuple, out, max_n:int=9, ctxs=None, show:bool=True, trunc_at:int=150, **kwargs):
+    "fastai's table of reviews, their labels (`category`) and the predicted classes `out` (`category_`)."
+    out = out[0] if isinstance(out, (tuple, list, L)) else out
+    x, y, its = self._pre_show_batch(b, max_n)
+    outs = self.decode_batch((b[0], out), max_n).itemgot(slice(1, None))
+    if not show: return x, y, its, outs
+    # fastai 2.8's own display for text fails (`show_results[object]` on a plum function), so the table is built here
+    display_df(pd.DataFrame({'text': [s[0].truncate(trunc_at) for s in its], 'category': [s[1] for s in its],
+                             'category_': [o[0] for o in outs]}))
 
 # %% ../nbs/07_classifier.ipynb #45657911
 class BPT3CEncoder(nn.Module):
@@ -310,233 +412,3 @@ def load_clas_encoder(model:nn.Module, # A classifier from `awd_lstm_clas`
                          f"{'; '.join(bad[:3]) or sorted(set(sd) ^ set(shapes))[:3]}")
     target.load_state_dict(sd)
     return model
-
-# %% ../nbs/07_classifier.ipynb #1011f31b
-def clas_param_groups(model:nn.Module, # A classifier from `awd_lstm_clas` (or fastai's `get_text_classifier`)
-                     ) -> list:
-    "Parameters in ULMFiT's 5 classifier groups: embedding, LSTM 1, LSTM 2, LSTM 3, head."
-    enc = model[0].module
-    groups = [list(nn.ModuleList([enc.encoder, enc.encoder_dp]).parameters())]
-    groups += [list(nn.ModuleList([rnn, dp]).parameters()) for rnn, dp in zip(enc.rnns, enc.hidden_dps)]
-    return groups + [list(model[1].parameters())]
-
-# %% ../nbs/07_classifier.ipynb #c1a7b3de
-@dataclass
-class ClasRecipe:
-    "How to train the classifier: stages of gradual unfreezing, schedule, learning rates, Adam."
-    name:str # A label for tables
-    bs:int # Batch size
-    lr:float # Peak learning rate of the top group (the head)
-    discr:float # Divide by this per group going down
-    sched:str # 'stlr' or 'one_cycle'
-    stages:tuple # Number of groups (from the top) training in each stage; 5 = all
-    epochs:tuple # Epochs of each stage
-    lr_mults:tuple # The stage's peak rate is `lr * lr_mults[k]`
-    betas:tuple # Adam's (beta1, beta2); under one-cycle beta1 follows `moms`
-    moms:tuple|None # fastai's cyclical beta1 (start, middle, end), for 'one_cycle'
-    wd:float # Decoupled weight decay
-    drop_mult:float=0.5 # Scales the classifier's dropouts
-    eps:float=1e-5 # Adam's epsilon (fastai's default)
-
-PAPER_CLAS = ClasRecipe('paper', bs=64, lr=0.01, discr=2.6, sched='stlr', stages=(1, 2, 3, 4, 5), epochs=(1, 1, 1, 1, 2),
-                        lr_mults=(1, 1, 1, 1, 1), betas=(0.7, 0.99), moms=None, wd=0.01)
-FASTAI_CLAS = ClasRecipe('fastai', bs=64, lr=0.1 * 64 / 128, discr=2.6, sched='one_cycle', stages=(1, 2, 3, 5),
-                         epochs=(1, 1, 1, 2), lr_mults=(1, 1/2, 1/4, 1/20), betas=(0.9, 0.99), moms=(0.8, 0.7, 0.8), wd=0.1)
-
-# %% ../nbs/07_classifier.ipynb #5b5c38e2
-def clas_learner(dls:DataLoaders, # From `clas_dls` (with `.vocab` and `.classes`)
-                 encoder=None, # The fine-tuned encoder: a `finetune_lm` folder or a state dict; None: from scratch
-                 recipe:ClasRecipe=None, # Adam's settings and `drop_mult` come from here (default `PAPER_CLAS`)
-                 cfg:AWDLSTMConfig=None, # Encoder config (default: `clas_config(recipe.drop_mult)`, sized as `encoder`)
-                 max_len:int=72*20, # BPT3C: pool over the last `max_len` tokens
-                 lin_ftrs:tuple=(50,), # Hidden sizes of the head
-                 ps:tuple=None, # Head dropouts
-                 alpha:float=2., # AR weight
-                 beta:float=1., # TAR weight
-                 metrics=None, # Default: accuracy
-                 cbs=None, # More callbacks
-                 **kwargs, # Passed to `Learner`
-                ) -> Learner:
-    "A fastai `Learner` for ULMFiT's classifier, with the fine-tuned encoder loaded and frozen (head only)."
-    recipe = recipe or PAPER_CLAS
-    vocab = getattr(dls, 'vocab', None)
-    if vocab is None: raise ValueError("dls has no vocab: build it with clas_dls(..., vocab=<the language model's vocab>)")
-    sd = enc_vocab = None
-    if isinstance(encoder, (str, Path)): sd, enc_vocab, _ = load_lm_encoder(encoder)
-    elif encoder is not None: sd = dict(encoder)
-    if sd is not None and any(k.startswith('0.') for k in sd): sd = {k[2:]: v for k, v in sd.items() if k.startswith('0.')}
-    if cfg is None: cfg = replace(clas_config(recipe.drop_mult), **(lm_sizes(sd) if sd is not None else {}))
-    model = awd_lstm_clas(len(vocab), dls.c, cfg, bptt=getattr(dls, 'bptt', dls.train.bptt), max_len=max_len,
-                          lin_ftrs=lin_ftrs, ps=ps, backward=getattr(dls, 'backward', False))
-    if isinstance(encoder, (str, Path)): load_clas_encoder(model, encoder, vocab)
-    elif sd is not None: load_clas_encoder(model, sd, vocab)
-    opt_func = partial(Adam, mom=recipe.betas[0], sqr_mom=recipe.betas[1], eps=recipe.eps, wd=recipe.wd)
-    learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), opt_func=opt_func, splitter=clas_param_groups,
-                    metrics=metrics if metrics is not None else [accuracy], cbs=[ARTARCallback(alpha, beta), *L(cbs)], **kwargs)
-    learn.freeze()
-    return learn
-
-# %% ../nbs/07_classifier.ipynb #7489c860
-def gradual_unfreeze(learn:Learner, # From `clas_learner`
-                     recipe:ClasRecipe=None, # Default `PAPER_CLAS`; the arguments below override it
-                     lr:float=None, # Peak learning rate of the top group
-                     stages:tuple=None, # Number of groups training in each stage (e.g. (1, 2, 3, 4, 5))
-                     epochs:tuple=None, # Epochs of each stage
-                     lr_mults:tuple=None, # Multiplier of `lr` in each stage
-                     cut_frac:float=0.1, # STLR: fraction of a stage spent warming up
-                     ratio:float=32, # STLR: highest over lowest learning rate
-                     checkpoint:str=None, # Save/resume each stage as `<checkpoint><k>` with `CheckpointResume` (lesson 06)
-                     cbs=None, # More callbacks for every stage's fit
-                    ) -> pd.DataFrame:
-    "Train the head, then unfreeze one more layer group per stage, with discriminative rates and STLR (or one-cycle)."
-    r = replace(recipe or PAPER_CLAS, **{k: v for k, v in dict(lr=lr, stages=stages, epochs=epochs, lr_mults=lr_mults).items()
-                                         if v is not None})
-    if learn.opt is None: learn.create_opt()
-    n = len(learn.opt.param_lists)
-    if not len(r.stages) == len(r.epochs) == len(r.lr_mults):
-        raise ValueError(f"stages {r.stages}, epochs {r.epochs} and lr_mults {r.lr_mults} must have the same length")
-    if any(not 1 <= s <= n for s in r.stages) or list(r.stages) != sorted(r.stages):
-        raise ValueError(f"stages must grow from 1 to the number of groups ({n}), got {r.stages}")
-    if r.sched not in ('stlr', 'one_cycle'): raise ValueError(f"sched must be 'stlr' or 'one_cycle', got {r.sched!r}")
-    rows = []
-    for k, (n_train, n_epoch, mult) in enumerate(zip(r.stages, r.epochs, r.lr_mults)):
-        learn.freeze_to(-n_train) if n_train < n else learn.unfreeze()
-        lrs = discriminative_lrs(r.lr * mult, n, r.discr)
-        fit_cbs = [*L(cbs)] + ([CheckpointResume(f'{checkpoint}{k + 1}')] if checkpoint else [])
-        if r.sched == 'stlr': learn.fit_stlr(n_epoch, lrs, cut_frac=cut_frac, ratio=ratio, cbs=fit_cbs)
-        else: learn.fit_one_cycle(n_epoch, lrs, moms=r.moms, cbs=fit_cbs)
-        names = [m for m in learn.recorder.metric_names[1:] if m != 'time']
-        rows += [{'stage': k + 1, 'groups': n_train, 'epoch': e, 'lr': float(lrs[-1]), **dict(zip(names, map(float, v)))}
-                 for e, v in enumerate(learn.recorder.values)]
-    return pd.DataFrame(rows)
-
-# %% ../nbs/07_classifier.ipynb #9c80fc87
-@dataclass
-class TrainedClassifier:
-    "A classifier ready to predict: the model, the language model's vocabulary, and the class names."
-    model:nn.Module # From `awd_lstm_clas`
-    vocab:Vocab # The vocabulary it reads
-    classes:list # Class names, in the order of the model's outputs
-    def predict(self, texts, bs:int=64): return predict_texts(self, texts, bs=bs)
-
-def _as_classifier(clf) -> TrainedClassifier:
-    if isinstance(clf, TrainedClassifier): return clf
-    if isinstance(clf, Learner):
-        vocab, classes = getattr(clf.dls, 'vocab', None), getattr(clf.dls, 'classes', None)
-        if vocab is None or classes is None: raise ValueError("the learner's dls has no vocab/classes: build it with clas_dls")
-        return TrainedClassifier(clf.model, vocab, list(classes))
-    raise TypeError(f"expected a Learner from clas_learner or a TrainedClassifier, got {type(clf).__name__}")
-
-def predict_texts(clf, # A `Learner` from `clas_learner`, or a `TrainedClassifier` (`load_classifier`)
-                  texts, # A string, or a list of strings
-                  bs:int=64, # Batch size
-                  warn_unk:float=0.5, # Warn when a text has more than this fraction of unknown tokens
-                 ) -> tuple:
-    "Predict labels and class probabilities for raw text: `(label, probs)` for a string, `(labels, probs)` for a list."
-    clf = _as_classifier(clf)
-    single = isinstance(texts, str)
-    if single: texts = [texts]
-    if not isinstance(texts, (list, tuple)): raise TypeError(f"predict_texts takes a string or a list of strings, got {type(texts).__name__}")
-    bad = [(i, type(t).__name__) for i, t in enumerate(texts) if not isinstance(t, str)]
-    if bad: raise TypeError(f"predict_texts takes strings; item {bad[0][0]} is a {bad[0][1]}")
-    if not texts: return [], np.zeros((0, len(clf.classes)), dtype=np.float32)
-    # worker processes pay off only for many texts (lesson 01's parallel tokenizer)
-    toks = ([tokenize_text(t) for t in texts] if len(texts) < 500 else
-            [tokenize_corpus(texts, cache=False)[i] for i in range(len(texts))])
-    toks = [t or [BOS] for t in toks]
-    ids = [clf.vocab.numericalize(t) for t in toks]
-    unk_id = clf.vocab.stoi.get(UNK, 0)
-    for i, d in enumerate(ids):
-        frac = float(np.mean(d[1:] == unk_id)) if len(d) > 1 else 0.
-        if frac > warn_unk:
-            warnings.warn(f"text {i}: {frac:.0%} of its tokens are unknown to the vocabulary; the prediction means little")
-    if getattr(clf.model, 'config', {}).get('backward'): ids = [d[::-1].copy() for d in ids]   # as the data was
-    model, encoder = clf.model, clf.model[0]
-    device = next(model.parameters()).device
-    order = np.argsort([-len(d) for d in ids], kind='stable')
-    probs = np.zeros((len(ids), len(clf.classes)), dtype=np.float32)
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            for s in range(0, len(order), bs):
-                b = order[s:s + bs]
-                x = pad_chunks([ids[i] for i in b], pad_idx=encoder.pad_idx, bptt=encoder.bptt).to(device)
-                probs[b] = F.softmax(model(x)[0].float(), -1).cpu().numpy()
-    finally:
-        model.train(was_training)
-    labels = [clf.classes[i] for i in probs.argmax(1)]
-    return (labels[0], probs[0]) if single else (labels, probs)
-
-# %% ../nbs/07_classifier.ipynb #523e7f6e
-_CLAS_FORMAT = 'ulmfit_course.classifier'
-
-def save_classifier(clf, # A `Learner` from `clas_learner`, or a `TrainedClassifier`
-                    fname, # File to write (conventionally `.pth`)
-                   ) -> Path:
-    "Save a trained classifier (weights, config, vocab, classes) to one file."
-    clf, fname = _as_classifier(clf), Path(fname)
-    config = getattr(clf.model, 'config', None)
-    if config is None: raise ValueError("the model has no config: build it with awd_lstm_clas")
-    state = {'format': _CLAS_FORMAT, 'version': 1, 'config': config, 'itos': list(clf.vocab.itos),
-             'classes': [str(c) for c in clf.classes],
-             'state_dict': {k: v.detach().cpu() for k, v in clf.model.state_dict().items()}}
-    fname.parent.mkdir(parents=True, exist_ok=True)
-    tmp = fname.with_name(f'.{fname.name}.{os.getpid()}.tmp')
-    torch.save(state, tmp)
-    os.replace(tmp, fname)   # a reader never sees half a file
-    return fname
-
-def load_classifier(fname, # A file written by `save_classifier`
-                    device=None, # Where to put the model (default CPU)
-                   ) -> TrainedClassifier:
-    "Load a classifier saved by `save_classifier`, ready for `predict_texts`."
-    fname = Path(fname)
-    if not fname.is_file(): raise FileNotFoundError(f"no classifier file at {fname}")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')  # torch's notes about pickle protocols: the error below says what matters
-            state = torch.load(fname, map_location='cpu', weights_only=True)
-    except Exception as e:
-        raise ValueError(f"{fname} is not a readable classifier checkpoint ({type(e).__name__}: {str(e)[:200]}); "
-                         "it may be damaged, or not a file written by save_classifier") from None
-    if not isinstance(state, dict) or state.get('format') != _CLAS_FORMAT:
-        kind = ('a plain state dict (weights only: an encoder or a language model?)'
-                if isinstance(state, dict) and state and all(isinstance(v, torch.Tensor) for v in state.values())
-                else f"a {type(state).__name__} without the format tag")
-        raise ValueError(f"{fname} is not a classifier saved by save_classifier: it holds {kind}")
-    if state.get('version') != 1: raise ValueError(f"{fname}: unknown classifier format version {state.get('version')}")
-    c = state['config']
-    model = awd_lstm_clas(c['vocab_sz'], c['n_class'], AWDLSTMConfig(**c['cfg']), bptt=c['bptt'], max_len=c['max_len'],
-                          lin_ftrs=tuple(c['lin_ftrs']), ps=tuple(c['ps']), backward=c.get('backward', False))
-    if len(state['itos']) != c['vocab_sz'] or len(state['classes']) != c['n_class']:
-        raise ValueError(f"{fname} is inconsistent: {len(state['itos'])} words / {len(state['classes'])} classes "
-                         f"for a model of {c['vocab_sz']} / {c['n_class']}")
-    try: model.load_state_dict(state['state_dict'])
-    except RuntimeError as e: raise ValueError(f"{fname}: the weights do not fit the saved config ({str(e)[:200]})") from None
-    model.eval()
-    if device is not None: model.to(device)
-    return TrainedClassifier(model, Vocab(state['itos']), state['classes'])
-
-# %% ../nbs/07_classifier.ipynb #faf26070
-def classifier_widget(clf, # A `Learner` from `clas_learner`, or a `TrainedClassifier`
-                      value:str="", # Initial text
-                     ):
-    "An ipywidgets box: type a review, see the predicted label and probabilities."
-    import ipywidgets as widgets
-    clf = _as_classifier(clf)
-    text = widgets.Textarea(value=value, placeholder='Type a movie review...', layout=widgets.Layout(width='100%', height='120px'))
-    button, result = widgets.Button(description='Classify', button_style='primary'), widgets.HTML()
-    def classify(_=None):
-        try:
-            with warnings.catch_warnings(record=True) as w:
-                warnings.simplefilter('always')
-                label, probs = predict_texts(clf, text.value)
-            bars = ''.join(f"<div>{c}: <progress value='{p:.3f}' max='1'></progress> {p:.1%}</div>" for c, p in zip(clf.classes, probs))
-            note = ''.join(f"<div style='color:#a60'>{x.message}</div>" for x in w)
-            result.value = f"<b>{label}</b>{bars}{note}"
-        except Exception as e: result.value = f"<span style='color:red'>{type(e).__name__}: {e}</span>"
-    button.on_click(classify)
-    box = widgets.VBox([text, button, result])
-    box.classify, box.text, box.result = classify, text, result
-    return box

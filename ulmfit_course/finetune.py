@@ -31,8 +31,9 @@ from .awd_lstm import *
 from .pretrain import *
 
 # %% auto #0
-__all__ = ['PAPER_LM', 'FASTAI_LM', 'stlr', 'SchedSTLR', 'discriminative_lrs', 'LMRecipe', 'BPTTLRScaler', 'lm_learner',
-           'CheckpointResume', 'save_lm_encoder', 'load_lm_encoder', 'LMRun', 'finetune_lm', 'TrainedGroups']
+__all__ = ['PAPER_LM', 'FASTAI_LM', 'stlr', 'SchedSTLR', 'discriminative_lrs', 'LMRecipe', 'BPTTLRScaler', 'TextLMLearner',
+           'lm_learner', 'CheckpointResume', 'save_lm_encoder', 'load_lm_encoder', 'LMRun', 'finetune_lm',
+           'TrainedGroups']
 
 # %% ../nbs/06_finetune.ipynb #591841d0
 def stlr(t, # Iteration (0-based); an int or an array of them
@@ -139,7 +140,23 @@ class BPTTLRScaler(Callback):
     def after_batch(self): self.opt.set_hyper('lr', self.base)
 
 # %% ../nbs/06_finetune.ipynb #92618c0a
-def lm_learner(dls, # `DataLoaders` of `LMLoader`s (lesson 02)
+class TextLMLearner(Learner):
+    "A fastai `Learner` for a language model whose `predict` continues a text, as fastai's `LMLearner.predict` does."
+    def predict(self, text:str, # The text to continue
+                n_words:int=20, # Tokens to add
+                temperature:float=1., # Softmax temperature (0: always the likeliest word)
+                no_unk:bool=True, # Never generate `xxunk`
+                seed:int=None, # Seed of the draws
+               ) -> str:
+        "`text` and `n_words` generated tokens; a backward model writes the words that come before `text`."
+        vocab = getattr(self.dls, 'vocab', None)
+        if vocab is None: raise ValueError("the learner's dls has no vocab: build them with lm_dls(..., vocab=<the vocab>)")
+        if not getattr(self.dls.train, 'backward', False):
+            return generate(self.model, vocab, text, n_words, temperature, no_unk=no_unk, seed=seed)
+        toks = [t for t in tokenize_text(text) if t != BOS][::-1] or [BOS]   # read right to left, as the model was trained
+        return ' '.join(generate(self.model, vocab, toks, n_words, temperature, no_unk=no_unk, seed=seed, as_tokens=True)[::-1])
+
+def lm_learner(dls, # `DataLoaders` of `LMLoader`s (lesson 02; with `vocab=` for `predict`)
                vocab_sz:int, # Size of the vocabulary
                cfg:AWDLSTMConfig=None, # Sizes and dropouts (default `lm_config()`, the paper's sizes)
                recipe:LMRecipe=None, # Adam's settings come from here (default `PAPER_LM`)
@@ -155,7 +172,7 @@ def lm_learner(dls, # `DataLoaders` of `LMLoader`s (lesson 02)
     opt_func = partial(Adam, mom=recipe.betas[0], sqr_mom=recipe.betas[1], eps=recipe.eps, wd=recipe.wd)
     train_dl = dls.train
     scaler = [BPTTLRScaler(train_dl.bptt)] if getattr(train_dl, 'var_len', False) else []
-    return Learner(dls, awd_lstm_lm(vocab_sz, cfg), loss_func=CrossEntropyLossFlat(), opt_func=opt_func,
+    return TextLMLearner(dls, awd_lstm_lm(vocab_sz, cfg), loss_func=CrossEntropyLossFlat(), opt_func=opt_func,
                    splitter=lm_param_groups, metrics=[accuracy, Perplexity()], path=path, model_dir=model_dir,
                    cbs=[ResetRNNCallback(), ARTARCallback(alpha, beta), *scaler, *L(cbs)], **kwargs)
 
@@ -225,7 +242,7 @@ class CheckpointResume(Callback):
         rec = getattr(self.learn, 'recorder', None)
         scaler = getattr(self.learn, 'scaler', None)
         model = self.learn.model
-        if isinstance(model, torch.nn.parallel.DistributedDataParallel): model = model.module  # several GPUs (lesson 08)
+        if isinstance(model, torch.nn.parallel.DistributedDataParallel): model = model.module  # several GPUs (lesson 09)
         state = {'model': model.state_dict(), 'opt': self.learn.opt.state_dict(),
                  'scaler': scaler.state_dict() if scaler is not None else None,
                  'epoch': self.epoch, 'n_epoch': self.n_epoch, 'rng': _rng_states(), 'dl': _loader_state(self.dls.train),
@@ -321,7 +338,8 @@ def finetune_lm(path=None, # IMDB folder or `.tgz` (default `imdb_path()`: `$ULM
         backward=backward, valid_pct=valid_pct, seed=seed, min_freq=min_freq, max_vocab=max_vocab)))
     # one process at a time per run: a second notebook asking for the same run waits, then reloads it
     with run_lock(out_dir.with_name(out_dir.name + '.lock')):
-        dls = lm_dls(train_docs, valid_docs, bs=recipe.bs, bptt=recipe.bptt, var_len=recipe.var_len, backward=backward, seed=seed)
+        dls = lm_dls(train_docs, valid_docs, bs=recipe.bs, bptt=recipe.bptt, var_len=recipe.var_len, backward=backward, seed=seed,
+                     vocab=vocab)
         set_seed(seed)
         learn = lm_learner(dls, len(vocab), cfg, recipe, path=out_dir, model_dir='checkpoints', cbs=cbs)
         if sd is not None: learn.model.load_state_dict(sd)

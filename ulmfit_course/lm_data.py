@@ -12,7 +12,7 @@ from fastai.data.core import DataLoaders
 from fastai.torch_core import default_device
 
 # %% auto #0
-__all__ = ['LMLoader', 'lm_dls', 'split_docs']
+__all__ = ['LMDocs', 'LMLoader', 'lm_dls', 'split_docs']
 
 # %% ../nbs/02_lm_stream.ipynb #407425dc
 def _draw_seq_lens(rng:np.random.Generator, # The loader's random generator
@@ -41,6 +41,10 @@ def _draw_seq_lens(rng:np.random.Generator, # The loader's random generator
     return lens
 
 # %% ../nbs/02_lm_stream.ipynb #dae5cca4
+class LMDocs(list):
+    "The documents of an `LMLoader`, with the `new_empty` that fastai's `learn.export` calls."
+    def new_empty(self): return type(self)()
+
 class LMLoader:
     "Language-model batches `(x, y)`: documents concatenated into one stream, cut into `bs` rows, read left to right."
     n_inp = 1  # fastai's Learner splits each batch into inputs `(x,)` and targets `(y,)`
@@ -57,8 +61,10 @@ class LMLoader:
                  min_len:int=5, # Shortest length drawn
                  max_len:int=None, # Longest length drawn (default `bptt + 20`)
                  device=None, # Where batches are made (`None`: CPU; fastai's Learner moves them to the model)
+                 vocab=None, # The vocabulary the ids number (kept for decoding and `learn.predict`; not used to batch)
+                 empty_ok:bool=False, # Allow no documents (the empty copy `learn.export` saves)
                 ):
-        if len(docs) == 0: raise ValueError("LMLoader needs at least one document")
+        if len(docs) == 0 and not empty_ok: raise ValueError("LMLoader needs at least one document")
         self.items, self.bs, self.bptt, self.shuffle, self.var_len = docs, bs, bptt, shuffle, var_len
         self.backward, self.seed, self.p_full, self.sd = backward, seed, p_full, sd
         self.min_len, self.max_len = min_len, max_len or bptt + 20
@@ -67,9 +73,9 @@ class LMLoader:
         self.docs = [np.asarray(d, dtype=np.int64).reshape(-1) for d in docs]
         if backward: self.docs = [d[::-1] for d in self.docs]  # views: no copy until the stream is built
         self.n_tokens = sum(len(d) for d in self.docs)
-        self.bl = (self.n_tokens - 1) // bs  # row length; the -1 leaves a target for the last input
-        if self.bl < 1: raise ValueError(f"{self.n_tokens} tokens cannot fill bs={bs} rows: need at least bs+1 tokens")
-        self.device = None if device is None else torch.device(device)
+        self.bl = max(self.n_tokens - 1, 0) // bs  # row length; the -1 leaves a target for the last input
+        if self.bl < 1 and self.docs: raise ValueError(f"{self.n_tokens} tokens cannot fill bs={bs} rows: need at least bs+1 tokens")
+        self.device, self.vocab = None if device is None else torch.device(device), vocab
         self.rng, self._plan, self.order = np.random.default_rng(seed), None, None
 
     def _next_plan(self):
@@ -77,7 +83,7 @@ class LMLoader:
         if self._plan is None:
             order = self.rng.permutation(len(self.docs)) if self.shuffle else np.arange(len(self.docs))
             lens = _draw_seq_lens(self.rng, self.bl, self.bptt, self.var_len, self.p_full, self.sd,
-                                  self.min_len, self.max_len)
+                                  self.min_len, self.max_len) if self.bl else np.zeros(0, dtype=np.int64)
             self._plan = order, lens
         return self._plan
 
@@ -112,11 +118,14 @@ class LMLoader:
         self.device = torch.device(device)
         return self
 
-    def new(self, docs=None, drop_last=None, **kwargs):
-        "A loader like this one, with `kwargs` changed (`drop_last` is fastai's, and ignored: nothing is dropped)."
+    @property
+    def dataset(self): return LMDocs(self.items)  # what fastai's `DataLoaders.new_empty` (and so `learn.export`) empties
+
+    def new(self, docs=None, drop_last=None, num_workers=None, **kwargs):
+        "A loader like this one, with `kwargs` changed (`drop_last` and `num_workers` are fastai's, and ignored)."
         kw = dict(bs=self.bs, bptt=self.bptt, shuffle=self.shuffle, var_len=self.var_len, backward=self.backward,
                   seed=self.seed, p_full=self.p_full, sd=self.sd, min_len=self.min_len, max_len=self.max_len,
-                  device=self.device)
+                  device=self.device, vocab=self.vocab, empty_ok=True)
         return type(self)(self.items if docs is None else docs, **{**kw, **kwargs})
 
     def __repr__(self):
@@ -133,11 +142,13 @@ def lm_dls(train_docs:list, # Token ids of the training documents
            backward:bool=False, # Reversed documents, for a backward language model
            seed:int=None, # Seed of the training loader (document order and lengths)
            device=None, # Where batches are made (default: fastai's `default_device()`)
+           vocab=None, # The vocabulary the ids number (`dls.vocab`, for `learn.predict`)
           ) -> DataLoaders:
     "fastai `DataLoaders` of a shuffled, variable-length training `LMLoader` and an in-order, fixed-length validation one."
     device = default_device() if device is None else torch.device(device)
-    train = LMLoader(train_docs, bs=bs, bptt=bptt, shuffle=True, var_len=var_len, backward=backward, seed=seed, device=device)
-    valid = LMLoader(valid_docs, bs=bs, bptt=bptt, shuffle=False, var_len=False, backward=backward, device=device)
+    train = LMLoader(train_docs, bs=bs, bptt=bptt, shuffle=True, var_len=var_len, backward=backward, seed=seed, device=device,
+                     vocab=vocab)
+    valid = LMLoader(valid_docs, bs=bs, bptt=bptt, shuffle=False, var_len=False, backward=backward, device=device, vocab=vocab)
     return DataLoaders(train, valid, device=device)
 
 # %% ../nbs/02_lm_stream.ipynb #e5f17f2f
