@@ -141,7 +141,7 @@ class TrainedClassifier:
     def predict(self, texts, bs:int=64): return predict_texts(self, texts, bs=bs)
 
 def _as_classifier(clf) -> TrainedClassifier:
-    if isinstance(clf, TrainedClassifier): return clf
+    if isinstance(clf, TrainedClassifier) or all(hasattr(clf, a) for a in ('model', 'vocab', 'classes')): return clf
     if isinstance(clf, Learner):
         classes = getattr(clf.dls, 'classes', None)
         if classes is None: raise ValueError("the learner's dls has no classes: build it with clas_dls")
@@ -263,7 +263,7 @@ def classifier_widget(clf, # A `Learner` from `clas_learner`, or a `TrainedClass
             note = ''.join(f"<div style='color:#a60'>{x.message}</div>" for x in w)
             why = ''
             if explain:
-                from .interpret import attribute, attribution_html   # lesson 11, which builds on this module
+                from ulmfit_course.interpret import attribute, attribution_html   # lesson 11, which builds on this module
                 why = attribution_html(attribute(clf, text.value))
             result.value = f"<b>{label}</b>{bars}{note}{why}"
         except Exception as e: result.value = f"<span style='color:red'>{type(e).__name__}: {e}</span>"

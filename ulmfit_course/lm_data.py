@@ -7,9 +7,12 @@ Docs: https://ulmfit-course.github.io/ulmfit_course/lm_stream.html.md"""
 # %% ../nbs/02_lm_stream.ipynb #3d688aa4
 from __future__ import annotations
 import numpy as np
+import pandas as pd
 import torch
+from fastcore.basics import patch
+from fastcore.foundation import L
 from fastai.data.core import DataLoaders
-from fastai.torch_core import default_device
+from fastai.torch_core import default_device, display_df, TitledStr
 
 # %% auto #0
 __all__ = ['LMDocs', 'LMLoader', 'lm_dls', 'split_docs']
@@ -150,6 +153,35 @@ def lm_dls(train_docs:list, # Token ids of the training documents
                      vocab=vocab)
     valid = LMLoader(valid_docs, bs=bs, bptt=bptt, shuffle=False, var_len=False, backward=backward, device=device, vocab=vocab)
     return DataLoaders(train, valid, device=device)
+
+# %% ../nbs/02_lm_stream.ipynb #693d5dc1
+@patch
+def decode_batch(self:LMLoader, b:tuple, # `(inputs, targets, ...)`: rows of ids
+                 max_n:int=9, # Decode at most this many rows (None: all)
+                 full:bool=True): # (fastai's argument; rows are always decoded in full)
+    "Each row of `b` as a tuple of texts, in reading order."
+    if self.vocab is None: raise ValueError("this loader has no vocab to decode with: build it with lm_dls(..., vocab=...)")
+    n = len(b[0]) if max_n is None else min(len(b[0]), max_n)
+    row = lambda t: TitledStr(self.vocab.decode(t.tolist()[::-1] if self.backward else t.tolist()))
+    return L(tuple(row(t[i]) for t in b) for i in range(n))
+
+def _lm_table(rows, names, trunc_at):
+    return pd.DataFrame({k: [r[i].truncate(trunc_at) for r in rows] for i, k in enumerate(names)})
+
+@patch
+def show_batch(self:LMLoader, b:tuple=None, max_n:int=9, ctxs=None, show:bool=True, trunc_at:int=150, **kwargs):
+    "A table of inputs and targets (the inputs shifted by one token) of batch `b` (default: the next epoch's first)."
+    table = _lm_table(self.decode_batch(self.one_batch() if b is None else b, max_n), ['text', 'text_'], trunc_at)
+    if not show: return table
+    display_df(table)
+
+@patch
+def show_results(self:LMLoader, b:tuple, out, max_n:int=9, ctxs=None, show:bool=True, trunc_at:int=150, **kwargs):
+    "Inputs, targets and the model's most likely next tokens `out` (what `learn.show_results` calls)."
+    out = out[0] if isinstance(out, (tuple, list, L)) else out
+    table = _lm_table(self.decode_batch((b[0], b[1], out), max_n), ['input', 'target', 'pred'], trunc_at)
+    if not show: return table
+    display_df(table)
 
 # %% ../nbs/02_lm_stream.ipynb #e5f17f2f
 def split_docs(docs:list, # Documents (any items)

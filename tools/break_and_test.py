@@ -1,0 +1,99 @@
+"""Break each mechanism the course teaches on purpose, one at a time, and check that its lesson's tests notice.
+
+    python tools/break_and_test.py            # every breakage (about 2 minutes each on 2 cores)
+    python tools/break_and_test.py freeze bptt  # the breakages whose names contain these words
+    python tools/break_and_test.py --list
+
+Each breakage replaces one exact piece of exported code in a notebook. The script works on a copy of the
+repository in a temporary folder (your checkout is never touched): it applies the breakage, re-exports the
+package there, runs the owning notebook under `nbdev-test` with that copy first on `PYTHONPATH`, and reports
+whether the tests failed (caught) or passed (missed). It ends with a table and exits 1 if any breakage was missed.
+"""
+import argparse, os, shutil, subprocess, sys, tempfile, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# (name, notebook holding the code, exact code in one of its cells, what it becomes[, notebook whose tests must catch it])
+BREAKAGES = [
+    ('freeze: the LM frozen stage trains everything', '06_finetune.ipynb',
+     '            learn.freeze()', '            pass'),
+    ('gradual unfreezing: every stage trains all groups', '08_clas_training.ipynb',
+     'learn.freeze_to(-n_train) if n_train < n else learn.unfreeze()', 'learn.unfreeze()'),
+    ('discriminative rates: one rate for all groups', '06_finetune.ipynb',
+     'return np.array([lr / factor**k for k in range(n_groups - 1, -1, -1)])',
+     'return np.array([lr for k in range(n_groups - 1, -1, -1)])'),
+    ('STLR: the cut at twice the warm-up', '06_finetune.ipynb',
+     'cut = max(1, math.floor(T * cut_frac))', 'cut = max(1, math.floor(2 * T * cut_frac))'),
+    ('variable-length BPTT: the rate is not scaled', '06_finetune.ipynb',
+     "self.opt.set_hyper('lr', [lr * seq_len / self.bptt for lr in self.base])",
+     "self.opt.set_hyper('lr', [lr for lr in self.base])"),
+    ('embedding dropout: no mask', '03_dropouts.ipynb',
+     'return F.embedding(words, self.emb.weight, self.emb.padding_idx) * mask[words]',
+     'return F.embedding(words, self.emb.weight, self.emb.padding_idx)'),
+    ('locked dropout: a new mask per time step', '03_dropouts.ipynb',
+     'return x * dropout_mask(x.detach(), (x.size(0), 1, *x.shape[2:]), self.p)',
+     'return x * dropout_mask(x.detach(), x.shape, self.p)'),
+    ('BPT3C: the state is not carried between chunks', '04_awd_lstm.ipynb',
+     'self.hidden = [(h.detach(), c.detach()) for h, c in new_hidden]', 'self.hidden = None', '07_classifier.ipynb'),
+    ('masked pooling: the mean counts the padding', '07_classifier.ipynb',
+     'avg = output.masked_fill(mask[..., None], 0).sum(1) / n', 'avg = output.mean(1)'),
+    ('vocabulary conversion: new words get zeros', '04_awd_lstm.ipynb',
+     'new = old.mean(0, keepdim=True).repeat(len(new_itos), *[1] * (old.dim() - 1))',
+     'new = (old.mean(0, keepdim=True) * 0).repeat(len(new_itos), *[1] * (old.dim() - 1))'),
+    ('backward streams: the documents are not reversed', '02_lm_stream.ipynb',
+     'if backward: self.docs = [d[::-1] for d in self.docs]', 'if backward: pass'),
+    ('resume: the random states are not restored', '06_finetune.ipynb',
+     '_set_rng_states(self.pending[0]); _set_loader_state(self.dls.train, self.pending[1])', 'pass'),
+    ('attributions: scores misaligned by one token', '11_interpret.ipynb',
+     'res.append(Attribution(toks, scores[::-1].copy() if backward else scores,',
+     'res.append(Attribution(toks, np.roll(scores[::-1].copy() if backward else scores, 1),'),
+]
+
+
+def apply(nb_path: Path, old: str, new: str):
+    "Replace `old` by `new` in the notebook's JSON source, where it must occur exactly once."
+    import json
+    nb = json.loads(nb_path.read_text())
+    hits = [c for c in nb['cells'] if old in ''.join(c['source'])]
+    if len(hits) != 1: raise SystemExit(f"{nb_path.name}: the code to break occurs in {len(hits)} cells, not 1: {old!r}")
+    c = hits[0]
+    c['source'] = ''.join(c['source']).replace(old, new).splitlines(True)
+    nb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
+
+
+def run_one(name, nb, old, new, test_nb, env) -> tuple:
+    with tempfile.TemporaryDirectory(prefix='ulmfit-break-') as d:
+        work = Path(d)/'repo'
+        shutil.copytree(ROOT, work, ignore=shutil.ignore_patterns('.git', '.venv', 'runs', '_docs', '_proc', '__pycache__'))
+        apply(work/'nbs'/nb, old, new)
+        subprocess.run(['nbdev-export'], cwd=work, check=True, capture_output=True)
+        t0 = time.time()
+        r = subprocess.run(['nbdev-test', f'nbs/{test_nb}'], cwd=work, capture_output=True, text=True,
+                           env={**env, 'PYTHONPATH': str(work)})
+        return r.returncode != 0, time.time() - t0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('only', nargs='*', help='run the breakages whose names contain one of these words')
+    p.add_argument('--list', action='store_true', help='list the breakages and stop')
+    a = p.parse_args()
+    todo = [b for b in BREAKAGES if not a.only or any(w in b[0] for w in a.only)]
+    if a.list or not todo:
+        for b in todo or BREAKAGES: print(f"{b[-1] if len(b) > 4 else b[1]:24} {b[0]}")
+        return
+    env = {**os.environ, 'IN_TEST': '1', 'MPLBACKEND': 'Agg', 'OMP_NUM_THREADS': os.environ.get('OMP_NUM_THREADS', '2')}
+    rows = []
+    for name, nb, old, new, *test_nb in todo:
+        test_nb = test_nb[0] if test_nb else nb
+        caught, secs = run_one(name, nb, old, new, test_nb, env)
+        rows.append((name, test_nb, caught, secs))
+        print(f"{'caught' if caught else 'MISSED':7} {secs:5.0f}s  {test_nb:24} {name}", flush=True)
+    n = sum(r[2] for r in rows)
+    print(f"\n{n} of {len(rows)} breakages caught by their lesson's tests")
+    sys.exit(0 if n == len(rows) else 1)
+
+
+if __name__ == '__main__':
+    main()
