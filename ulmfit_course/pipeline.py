@@ -468,7 +468,8 @@ def parse_args(argv=None) -> tuple:
 def main(argv=None):
     "Entry point of `ulmfit-imdb`."
     cfg, out, resume = parse_args(argv)
-    try: m = run_imdb(cfg, out, resume=resume)
+    # progress bars on a terminal; in a log file (nohup, Colab's redirected output) one line per epoch instead of redraws
+    try: m = run_imdb(cfg, out, resume=resume, progress=sys.stdout.isatty())
     except (FileNotFoundError, FileExistsError, NotADirectoryError, ValueError, RuntimeError) as e:
         sys.exit(f"ulmfit-imdb: error: {e}")
     if rank_distrib() == 0:
