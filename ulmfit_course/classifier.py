@@ -20,7 +20,7 @@ from fastai.data.core import DataLoaders, show_batch as fa_show_batch
 from fastai.data.transforms import Category
 from fastai.torch_core import TensorCategory, TitledStr, display_df
 from fastai.text.data import TensorText
-import fastai.text.learner  # noqa: F401  (registers fastai's displays of text for show_results and plot_top_losses)
+import fastai.text.learner  # noqa: F401  (registers fastai's display of text reviews for `plot_top_losses`)
 from .data import *
 from .tokens import *
 from .dropouts import *
