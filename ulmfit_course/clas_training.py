@@ -6,7 +6,7 @@ Docs: https://ulmfit-course.github.io/ulmfit_course/clas_training.html.md"""
 
 # %% ../nbs/08_clas_training.ipynb #5869746f
 from __future__ import annotations
-import os, warnings
+import warnings
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -207,11 +207,7 @@ def save_classifier(clf, # A `Learner` from `clas_learner`, or a `TrainedClassif
     state = {'format': _CLAS_FORMAT, 'version': 1, 'config': config, 'itos': list(clf.vocab.itos),
              'classes': [str(c) for c in clf.classes],
              'state_dict': {k: v.detach().cpu() for k, v in clf.model.state_dict().items()}}
-    fname.parent.mkdir(parents=True, exist_ok=True)
-    tmp = fname.with_name(f'.{fname.name}.{os.getpid()}.tmp')
-    torch.save(state, tmp)
-    os.replace(tmp, fname)   # a reader never sees half a file
-    return fname
+    return atomic_write(fname, partial(torch.save, state))   # a reader never sees half a file
 
 def load_classifier(fname, # A file written by `save_classifier`
                     device=None, # Where to put the model (default CPU)

@@ -6,7 +6,7 @@ Docs: https://ulmfit-course.github.io/ulmfit_course/finetune.html.md"""
 
 # %% ../nbs/06_finetune.ipynb #280acc5f
 from __future__ import annotations
-import os, math, copy, random, json, hashlib
+import math, copy, random, json, hashlib
 from dataclasses import dataclass, asdict, replace
 from functools import partial
 from pathlib import Path
@@ -247,10 +247,7 @@ class CheckpointResume(Callback):
                  'scaler': scaler.state_dict() if scaler is not None else None,
                  'epoch': self.epoch, 'n_epoch': self.n_epoch, 'rng': _rng_states(), 'dl': _loader_state(self.dls.train),
                  'values': [list(map(float, v)) for v in rec.values] if rec is not None else []}
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.file.with_name(self.file.name + '.tmp')
-        torch.save(state, tmp)
-        os.replace(tmp, self.file)  # atomic: an interruption while saving leaves the previous checkpoint intact
+        atomic_write(self.file, partial(torch.save, state))  # an interruption while saving leaves the previous checkpoint intact
 
 # %% ../nbs/06_finetune.ipynb #f8dfde86
 def save_lm_encoder(model, # The language model (`awd_lstm_lm`): its encoder `model[0]` is saved
@@ -262,8 +259,7 @@ def save_lm_encoder(model, # The language model (`awd_lstm_lm`): its encoder `mo
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     enc = {k: v.detach().cpu() for k, v in model[0].state_dict().items()}
-    torch.save(enc, out_dir/'encoder.pth.tmp')
-    os.replace(out_dir/'encoder.pth.tmp', out_dir/'encoder.pth')
+    atomic_write(out_dir/'encoder.pth', partial(torch.save, enc))
     vocab.save(out_dir/'vocab.pkl')
     (out_dir/'config.json').write_text(json.dumps(asdict(cfg), indent=1))
     return out_dir

@@ -367,8 +367,7 @@ def run_imdb(cfg:RunConfig=None, # Settings (default: the `sample` preset)
         metrics['baselines'] = bow_baselines(df, seed=cfg.seed)
         plot_run(pd.DataFrame(history, columns=['stage', 'loss', 'lr']), out)
         # written last, and atomically: its presence means the run is complete
-        (out/'metrics.json.tmp').write_text(json.dumps(metrics, indent=1, default=float))
-        os.replace(out/'metrics.json.tmp', out/'metrics.json')
+        atomic_write(out/'metrics.json', lambda tmp: tmp.write_text(json.dumps(metrics, indent=1, default=float)))
     distrib_barrier()
     return metrics
 

@@ -6,12 +6,11 @@ Docs: https://ulmfit-course.github.io/ulmfit_course/tokenize.html.md"""
 
 # %% ../nbs/01_tokenize.ipynb #edd6eb0e
 from __future__ import annotations
-import os, re, html, hashlib, inspect, functools, pickle, uuid, warnings, zipfile
+import os, re, html, hashlib, inspect, functools, pickle, warnings, zipfile
 import multiprocessing as mp
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import version
-from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
 from fastprogress import progress_bar
@@ -153,17 +152,13 @@ class TokenizedCorpus:
 @patch
 def _save(self:TokenizedCorpus, fname):
     "Write the corpus to `fname` (`.npz`), atomically."
-    fname = Path(fname)
-    fname.parent.mkdir(parents=True, exist_ok=True)
     encoded = [t.encode('utf-8', 'surrogatepass') for t in self.types]
     type_offsets = np.concatenate([[0], np.cumsum([len(b) for b in encoded], dtype=np.int64)])
-    tmp = fname.with_name(f'.{fname.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp')
-    try:
+    def write(tmp):
         with open(tmp, 'wb') as f:
             np.savez(f, ids=self.ids, offsets=self.offsets, type_offsets=type_offsets,
                      type_bytes=np.frombuffer(b''.join(encoded), dtype=np.uint8))
-        os.replace(tmp, fname)
-    finally: tmp.unlink(missing_ok=True)
+    atomic_write(fname, write)
 
 @patch(cls_method=True)
 def _load(cls:TokenizedCorpus, fname) -> TokenizedCorpus:
