@@ -97,9 +97,9 @@ def attribute(clf, # A `Learner` from `clas_learner`, or a `TrainedClassifier` (
     try:
         for text in texts:
             toks = tokenize_text(text) or [BOS]
-            ids = clf.vocab.numericalize(toks)
-            ids = torch.as_tensor(ids[::-1].copy() if backward else ids, device=device)
-            c = int(target) if target is not None else int(predict_ids(clf, [ids.cpu().numpy()[::-1] if backward else ids.cpu().numpy()])[0].argmax())
+            read = clf.vocab.numericalize(toks)                  # in reading order, as `predict_ids` takes them
+            c = int(target) if target is not None else int(predict_ids(clf, [read])[0].argmax())
+            ids = torch.as_tensor(read[::-1].copy() if backward else read, device=device)
             scores, p1, p0 = _integrated_gradients(model, ids, c, n_steps, step_bs)
             res.append(Attribution(toks, scores[::-1].copy() if backward else scores, clf.classes[c], p1, p0))
     finally:
