@@ -32,7 +32,8 @@ def synthetic_docs(n_docs, mean_len=270, sigma=0.75, seed=0):
 
 def token_cache_exists(path=None):
     "Whether `tokenize_corpus` has the LM files of `path` cached (so `auto` does not start a long tokenization)."
-    from ulmfit_course.data import cache_dir, imdb_path, lm_files
+    from ulmfit_course.data import imdb_path, lm_files
+    from ulmfit_course.utils import cache_dir
     try:
         from ulmfit_course.tokens import _corpus_key, TEXT_RULES  # private: how lesson 01 names its cache files
         return (cache_dir() / 'tokens' / f'{_corpus_key(lm_files(imdb_path(path)), list(TEXT_RULES))}.npz').exists()

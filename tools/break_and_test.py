@@ -97,7 +97,7 @@ def main():
     if a.list or not todo:
         for b in todo or BREAKAGES: print(f"{b[-1] if len(b) > 4 else b[1]:24} {b[0]}")
         return
-    from ulmfit_course.data import cache_dir
+    from ulmfit_course.utils import cache_dir
     env = {**os.environ, 'ULMFIT_CACHE': str(cache_dir()), 'IN_TEST': '1', 'MPLBACKEND': 'Agg', 'OMP_NUM_THREADS': os.environ.get('OMP_NUM_THREADS', '2')}
     owners = lambda b: b[4] if len(b) > 4 else b[1]
     if not a.no_control:  # a notebook that fails unbroken would count every breakage as caught

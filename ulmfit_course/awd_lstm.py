@@ -13,6 +13,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
+from .utils import *
 from .data import *
 from .tokens import *
 from .dropouts import *

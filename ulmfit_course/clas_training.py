@@ -21,6 +21,7 @@ from fastai.learner import Learner
 from fastai.optimizer import Adam
 from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy
+from .utils import *
 from .data import *
 from .tokens import *
 from .dropouts import *

@@ -6,31 +6,14 @@ Docs: https://ulmfit-course.github.io/ulmfit_course/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #fc5d6e00
 from __future__ import annotations
-import os, re, shutil, tarfile, tempfile, uuid
+import os, re, shutil, tarfile, tempfile
 from pathlib import Path
 import pandas as pd
+from .utils import cache_dir
 
 # %% auto #0
-__all__ = ['IMDB_SPLITS', 'cache_dir', 'atomic_write', 'check_imdb_folder', 'extract_archive', 'imdb_sample_path', 'imdb_path',
-           'read_review', 'lm_files', 'labeled_df']
-
-# %% ../nbs/00_data.ipynb #d7c2e180
-def cache_dir() -> Path:
-    "Folder for the course's extracted data and token caches (`ULMFIT_CACHE`, else `~/.cache/ulmfit_course`)."
-    return Path(os.environ.get('ULMFIT_CACHE', '~/.cache/ulmfit_course')).expanduser()
-
-def atomic_write(fname, # The file to (re)write
-                 write, # `write(tmp)` writes the content to the temporary path `tmp` it is given
-                ) -> Path:
-    "Write `fname` through a temporary file beside it, then rename: a reader, or a resumed run, never sees half a file."
-    fname = Path(fname)
-    fname.parent.mkdir(parents=True, exist_ok=True)
-    tmp = fname.with_name(f'.{fname.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp')
-    try:
-        write(tmp)
-        os.replace(tmp, fname)
-    finally: tmp.unlink(missing_ok=True)
-    return fname
+__all__ = ['IMDB_SPLITS', 'check_imdb_folder', 'extract_archive', 'imdb_sample_path', 'imdb_path', 'read_review', 'lm_files',
+           'labeled_df']
 
 # %% ../nbs/00_data.ipynb #b8be2913
 IMDB_SPLITS = ('train/pos', 'train/neg', 'test/pos', 'test/neg')

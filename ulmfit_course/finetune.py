@@ -23,6 +23,7 @@ from fastai.optimizer import Adam
 from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy, Perplexity
 from fastai.torch_core import set_seed
+from .utils import *
 from .data import *
 from .tokens import *
 from .lm_data import *

@@ -17,6 +17,7 @@ from fastai.torch_core import num_distrib, rank_distrib, distrib_barrier
 from fastai.callback.progress import ProgressCallback
 from fastai.torch_core import set_seed
 from fastcore.foundation import L
+from .utils import *
 from .data import *
 from .tokens import *
 from .lm_data import *
@@ -290,12 +291,7 @@ def pretrained_weights(cfg:RunConfig, # `cfg.pretrained`: 'small', 'wt103', a WT
                       ):
     "`(state_dict, itos)` of the pretrained weights `cfg` names (None for none), checked against `cfg`'s sizes."
     if cfg.pretrained is None: return None
-    if cfg.pretrained == 'small':
-        if backward: raise ValueError("the shipped small model reads forward only: use --direction fwd, or --pretrained none "
-                                      "(or backward WT103-format weights) for a backward model")
-        src = small_lm_path()
-    else: src = None if cfg.pretrained == 'wt103' else cfg.pretrained
-    try: sd, itos = load_wt103('bwd' if backward else 'fwd', path=src)
+    try: sd, itos = load_pretrained_weights(cfg.pretrained, backward)
     except RuntimeError as e: raise RuntimeError(f"{e}; or run without them: --pretrained none (the paper's no-pretraining "
                                                  "ablation) or --pretrained small (the model shipped with the course)") from None
     got, want = lm_sizes(sd), dict(emb_sz=cfg.emb_sz, n_hid=cfg.n_hid, n_layers=cfg.n_layers)

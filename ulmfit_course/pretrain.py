@@ -6,8 +6,7 @@ Docs: https://ulmfit-course.github.io/ulmfit_course/pretrain.html.md"""
 
 # %% ../nbs/05_pretrain.ipynb #ddaaba7c
 from __future__ import annotations
-import os, re, gzip, json, hashlib, shutil, tempfile, time
-from contextlib import contextmanager
+import os, re, gzip, json, hashlib, shutil, tempfile
 from dataclasses import asdict, replace
 from functools import partial
 from pathlib import Path
@@ -20,6 +19,7 @@ from fastai.metrics import accuracy, Perplexity
 from fastai.torch_core import set_seed
 from fastai.callback.progress import ProgressCallback
 import fastai.callback.schedule  # noqa: F401 (it adds `Learner.fit_one_cycle`)
+from .utils import *
 from .data import *
 from .tokens import *
 from .lm_data import *
@@ -27,8 +27,8 @@ from .dropouts import *
 from .awd_lstm import *
 
 # %% auto #0
-__all__ = ['wikitext_texts', 'small_lm_config', 'save_pretrained_lm', 'load_pretrained_lm', 'run_lock', 'pretrain_wikitext',
-           'pretrain_history', 'small_lm_path', 'pretrained_lm_for_vocab']
+__all__ = ['wikitext_texts', 'small_lm_config', 'save_pretrained_lm', 'load_pretrained_lm', 'pretrain_wikitext',
+           'pretrain_history', 'small_lm_path', 'load_pretrained_weights', 'pretrained_lm_for_vocab']
 
 # %% ../nbs/05_pretrain.ipynb #2f2a153b
 _TITLE = re.compile(r'^ = [^=].* = $')
@@ -97,33 +97,6 @@ def load_pretrained_lm(path, # A folder written by `save_pretrained_lm` / `pretr
     cfg = AWDLSTMConfig(**json.loads((path/'config.json').read_text()))
     return torch.load(path/'lm.pth', map_location='cpu'), Vocab.load(path/'itos.pkl').itos, cfg
 
-# %% ../nbs/05_pretrain.ipynb #626793d4
-def _pid_alive(pid:int) -> bool:
-    try: os.kill(pid, 0)
-    except ProcessLookupError: return False
-    except PermissionError: return True
-    return True
-
-@contextmanager
-def run_lock(path, # The lock file (e.g. the output folder's name + '.lock')
-             poll:float=1., # Seconds between checks while another process holds it
-            ):
-    "Hold the lock file `path` for the duration of the block; other processes wait, a dead holder's lock is taken over."
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    while True:
-        try: fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            try: pid = int(path.read_text() or 0)
-            except (OSError, ValueError): pid = 0
-            if pid and not _pid_alive(pid): path.unlink(missing_ok=True)
-            else: time.sleep(poll)
-            continue
-        os.write(fd, str(os.getpid()).encode()); os.close(fd)
-        break
-    try: yield path
-    finally: path.unlink(missing_ok=True)
-
 # %% ../nbs/05_pretrain.ipynb #deffbfe6
 def pretrain_wikitext(cfg:AWDLSTMConfig=None, # Sizes and dropouts (default `small_lm_config()`)
                       texts:list=None, # Articles (default `wikitext_texts()`)
@@ -189,6 +162,17 @@ def small_lm_path() -> Path:
     import ulmfit_course
     return Path(ulmfit_course.__file__).parent/'assets'/'small_lm'
 
+def load_pretrained_weights(pretrained:str, # 'small' (shipped), 'wt103' (fastai's), or a WT103-format folder or `.tgz`
+                            backward:bool=False, # The backward model (`lstm_bwd.*`); the shipped model has none
+                            wt103_path=None, # For 'wt103': a local copy, else `$ULMFIT_WT103`, else the download
+                           ) -> tuple:
+    "`(state_dict, itos)` of pretrained weights in fastai's WT103 format, as they are saved (not yet converted)."
+    if pretrained == 'small':
+        if backward: raise ValueError("the shipped small model reads forward only: use --direction fwd; for a backward "
+                                      "model train from scratch (--pretrained none) or give backward weights in WT103's format")
+        return load_wt103('fwd', path=small_lm_path())
+    return load_wt103('bwd' if backward else 'fwd', path=wt103_path if pretrained == 'wt103' else pretrained)
+
 def pretrained_lm_for_vocab(pretrained, # 'small' (shipped), 'wt103', 'wikitext', a folder from `save_pretrained_lm`, (state_dict, itos[, cfg]), or None
                             itos:list, # The target vocabulary (list of tokens or `Vocab`)
                             backward:bool=False, # The backward model ('wt103': `URLs.WT103_BWD`; 'wikitext': trained backward)
@@ -197,12 +181,8 @@ def pretrained_lm_for_vocab(pretrained, # 'small' (shipped), 'wt103', 'wikitext'
     "`(state_dict converted to itos, config)` of a pretrained language model; `(None, lm_config())` for no pretraining."
     if pretrained is None: return None, lm_config()
     cfg = None  # unless saved with the weights, the sizes are read from them
-    if isinstance(pretrained, str) and pretrained == 'small':
-        if backward: raise ValueError("the shipped small model reads forward only: train the backward model from scratch "
-                                      "(pretrained=None) or give backward weights")
-        sd, old_itos = load_wt103('fwd', path=small_lm_path())
-    elif isinstance(pretrained, str) and pretrained == 'wt103':
-        sd, old_itos = load_wt103('bwd' if backward else 'fwd', path=wt103_path)
+    if isinstance(pretrained, str) and pretrained in ('small', 'wt103'):
+        sd, old_itos = load_pretrained_weights(pretrained, backward, wt103_path)
     elif isinstance(pretrained, str) and pretrained == 'wikitext':
         sd, old_itos, cfg = load_pretrained_lm(pretrain_wikitext(backward=backward))
     elif isinstance(pretrained, (str, Path)): sd, old_itos, cfg = load_pretrained_lm(pretrained)

@@ -6,14 +6,14 @@ Docs: https://ulmfit-course.github.io/ulmfit_course/tokenize.html.md"""
 
 # %% ../nbs/01_tokenize.ipynb #edd6eb0e
 from __future__ import annotations
-import os, re, html, hashlib, inspect, functools, pickle, warnings, zipfile
-import multiprocessing as mp
+import os, re, html, functools, pickle, zipfile
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import version
+from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
 from fastprogress import progress_bar
+from .utils import *
 from .data import *
 
 # %% auto #0
@@ -199,67 +199,28 @@ def _tokenize_items(items:list, rules:list, n_workers:int) -> TokenizedCorpus:
     bs = max(1, min(500, -(-len(items) // (4 * max(n_workers, 1)))))
     batches = [items[i:i+bs] for i in range(0, len(items), bs)]
     _spacy_tok()  # loaded once here, so that forked workers inherit it
-    pool = None
-    if n_workers > 1 and len(batches) > 1:
-        ctx = mp.get_context('fork') if 'fork' in mp.get_all_start_methods() else None
-        pool = ProcessPoolExecutor(min(n_workers, len(batches)), mp_context=ctx,
-                                   initializer=_set_job_rules, initargs=(rules,))
-        with warnings.catch_warnings():
-            # Python 3.12+ warns when a process with threads (a Jupyter kernel) forks; the workers only tokenize
-            warnings.filterwarnings('ignore', message='.*use of fork', category=DeprecationWarning)
-            results = pool.map(_tokenize_batch, batches)  # submits every batch: the workers fork here
-    else: results = (_tokenize_batch(b, rules) for b in batches)
+    results = parallel_map(_tokenize_batch, batches, n_workers, initializer=_set_job_rules, initargs=(rules,))
     index, ids, lengths = {}, [], []
-    try:
-        for types, b_ids, b_lens in progress_bar(results, total=len(batches), leave=False):
-            lut = np.array([index.setdefault(t, len(index)) for t in types], dtype=np.int32)
-            ids.append(lut[b_ids])
-            lengths.append(b_lens)
-    finally:
-        if pool is not None: pool.shutdown(wait=True, cancel_futures=True)
+    for types, b_ids, b_lens in progress_bar(results, total=len(batches), leave=False):
+        lut = np.array([index.setdefault(t, len(index)) for t in types], dtype=np.int32)
+        ids.append(lut[b_ids])
+        lengths.append(b_lens)
     lengths = np.concatenate(lengths) if lengths else np.zeros(0, np.int64)
     return TokenizedCorpus(list(index), np.concatenate(ids) if ids else np.zeros(0, np.int32),
                            np.concatenate([[0], np.cumsum(lengths)]))
 
 # %% ../nbs/01_tokenize.ipynb #bd1a229d
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2  # raise it when a rule's behaviour changes: the old cache files are then never read
 
-def _code_fingerprint(code, globs:dict) -> str:
-    consts = [_code_fingerprint(c, globs) if inspect.iscode(c) else repr(c) for c in code.co_consts]
-    reads = []
-    for name in code.co_names:
-        v = globs.get(name)
-        if isinstance(v, re.Pattern): reads.append(f'{name}=re({v.pattern!r},{v.flags})')
-        elif isinstance(v, (str, bytes, int, float, tuple, list)): reads.append(f'{name}={v!r}')
-    return f'{consts}|{code.co_names}|{reads}'
-
-def _fingerprint(rule) -> str:
-    "A string that changes when what `rule` computes changes (its code, constants, defaults, and globals it reads)."
-    if isinstance(rule, functools.partial):
-        return f'partial({_fingerprint(rule.func)}, {rule.args!r}, {rule.keywords!r})'
-    code = getattr(rule, '__code__', None)
-    # callables without code (builtins, objects): their repr is all we know
-    if code is None: return f'{type(rule).__module__}.{type(rule).__qualname__}:{rule!r}'
-    # source rather than bytecode: the same function compiled in a notebook cell and in a module gets different bytecode
-    try: body = inspect.getsource(rule)
-    except (OSError, TypeError): body = code.co_code.hex()
-    closure = [repr(c.cell_contents) for c in (getattr(rule, '__closure__', None) or ())]
-    return (f'{body}|{_code_fingerprint(code, getattr(rule, "__globals__", {}))}|{rule.__defaults__!r}|'
-            f'{getattr(rule, "__kwdefaults__", None)!r}|{closure}')
+def _rule_name(rule) -> str:
+    if isinstance(rule, functools.partial): return f'{_rule_name(rule.func)}{rule.args!r}{sorted(rule.keywords.items())!r}'
+    return getattr(rule, '__qualname__', repr(rule))
 
 def _corpus_key(items:list, rules:list) -> str:
-    h = hashlib.blake2b(digest_size=16)
-    h.update(f'format {_CACHE_FORMAT}|spacy {version("spacy")}|'.encode())
-    for rule in rules: h.update(_fingerprint(rule).encode('utf-8', 'surrogatepass') + b'\0')
     for o in items:
-        if isinstance(o, str):
-            b = o.encode('utf-8', 'surrogatepass')
-            h.update(b'T%d\0' % len(b) + b)
-        elif isinstance(o, os.PathLike):
-            st = os.stat(o)
-            h.update(f'F{os.path.abspath(o)}\0{st.st_size}\0{st.st_mtime_ns}\0'.encode('utf-8', 'surrogateescape'))
-        else: _read_item(o)  # raises the TypeError
-    return h.hexdigest()
+        if not isinstance(o, (str, os.PathLike)): _read_item(o)  # raises the TypeError
+    return cache_key(f'tokens {_CACHE_FORMAT}', f'spacy {version("spacy")}', tuple(map(_rule_name, rules)),
+                     *(Path(o) if isinstance(o, os.PathLike) else o for o in items))
 
 # %% ../nbs/01_tokenize.ipynb #32aceddd
 def tokenize_corpus(items, # Texts (str) or review files (Path, read with `read_review`)
