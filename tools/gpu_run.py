@@ -65,7 +65,7 @@ def main():
     n_tok = sum(len(d) for d in train) * n_epochs
     res = {'hardware': torch.cuda.get_device_name(0) if dev.type == 'cuda' else platform.processor() or platform.machine(),
            'precision': a.precision, 'lm': {'sizes': [cfg.emb_sz, cfg.n_hid, cfg.n_layers], 'bs': a.bs, 'bptt': a.bptt,
-           'epochs': n_epochs, 'seconds': lm_s, 'train_tokens_per_s': n_tok / lm_s,
+           'epochs': n_epochs, 'seconds': lm_s, 'train_tokens_per_s_validation_included': n_tok / lm_s,
            'valid_perplexity': float(learn.recorder.values[-1][-1])}}
     save_lm_encoder(learn.model, vocab, cfg, out/'lm')
     # the tiny run takes 300 reviews of each split at random (the files come sorted by label)

@@ -4,6 +4,7 @@
     python tools/run_lessons.py            # every lesson, in order
     python tools/run_lessons.py 05 09      # the lessons whose names start with these numbers
     python tools/run_lessons.py --check    # run nothing: fail if a cell that should show something has no output
+    python tools/run_lessons.py --check --pending 10   # ... but only report lesson 10 (its run is still to be made)
 
 Cells flagged `#| cuda` or `#| eval: false` are left as they are (not run, outputs kept). Cells flagged `#| slow`
 run only in the lessons whose slow cells are sample-scale experiments (`SAMPLE_SLOW`: lesson 08's recipe comparison,
@@ -73,13 +74,15 @@ if __name__ == '__main__':
     p.add_argument('lessons', nargs='*', help="lesson numbers (default: all)")
     p.add_argument('--slow', action='store_true', help="also run the `#| slow` cells of the other lessons (not `#| cuda`)")
     p.add_argument('--check', action='store_true', help="execute nothing; fail if a lesson lacks outputs")
+    p.add_argument('--pending', nargs='*', default=[], help="with --check: lessons reported but not failed (outputs still to be made)")
     a = p.parse_args()
     paths = sorted(f for f in NBS.glob('[0-9][0-9]_*.ipynb') if not a.lessons or any(f.name.startswith(n) for n in a.lessons))
     if a.check:
         bad = {f.name: m for f in paths if (m := missing_outputs(f))}
-        for name, cells in bad.items(): print(f"{name}: no output in code cells {cells}: run `python tools/run_lessons.py {name[:2]}`")
+        for name, cells in bad.items(): print(f"{name}: no output in code cells {cells}: run `python tools/run_lessons.py {name[:2]}`"
+                                              + (' (pending)' if name[:2] in a.pending else ''))
         print(f"outputs: {len(paths) - len(bad)} of {len(paths)} lessons complete")
-        sys.exit(1 if bad else 0)
+        sys.exit(1 if any(name[:2] not in a.pending for name in bad) else 0)
     os.environ.pop('IN_TEST', None)
     failed = []
     for f in paths:
