@@ -9,7 +9,6 @@ from __future__ import annotations
 import os, re, html, functools, pickle, zipfile
 from collections import Counter
 from importlib.metadata import version
-from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
 from fastprogress import progress_bar
@@ -219,8 +218,7 @@ def _rule_name(rule) -> str:
 def _corpus_key(items:list, rules:list) -> str:
     for o in items:
         if not isinstance(o, (str, os.PathLike)): _read_item(o)  # raises the TypeError
-    return cache_key(f'tokens {_CACHE_FORMAT}', f'spacy {version("spacy")}', tuple(map(_rule_name, rules)),
-                     *(Path(o) if isinstance(o, os.PathLike) else o for o in items))
+    return cache_key(f'tokens {_CACHE_FORMAT}', f'spacy {version("spacy")}', tuple(map(_rule_name, rules)), *items)
 
 # %% ../nbs/01_tokenize.ipynb #32aceddd
 def tokenize_corpus(items, # Texts (str) or review files (Path, read with `read_review`)
