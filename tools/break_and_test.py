@@ -1,6 +1,6 @@
 """Break each mechanism the course teaches on purpose, one at a time, and check that its lesson's tests notice.
 
-    python tools/break_and_test.py            # every breakage (16 breakages: about 40 minutes on 2 cores)
+    python tools/break_and_test.py            # every breakage (17 breakages: about 45 minutes on 2 cores)
     python tools/break_and_test.py freeze bptt  # the breakages whose names contain these words
     python tools/break_and_test.py --list
 
@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # (name, notebook holding the code, exact code in one of its cells, what it becomes[, notebook whose tests must catch it])
 BREAKAGES = [
     ('freeze: the LM frozen stage trains everything', '06_finetune.ipynb',
-     '            learn.freeze()', '            pass'),
+     "        learn.freeze()\n        fit('frozen'", "        fit('frozen'"),
+    ('LM stages: a model trained from scratch gets a frozen stage too', '06_finetune.ipynb',
+     'if frozen and recipe.frozen_epochs:', 'if recipe.frozen_epochs:'),
     ('gradual unfreezing: every stage trains all groups', '08_clas_training.ipynb',
      'learn.freeze_to(-n_train) if n_train < n else learn.unfreeze()', 'learn.unfreeze()'),
     ('discriminative rates: one rate for all groups', '06_finetune.ipynb',

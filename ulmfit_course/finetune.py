@@ -33,8 +33,8 @@ from .pretrain import *
 
 # %% auto #0
 __all__ = ['PAPER_LM', 'FASTAI_LM', 'stlr', 'SchedSTLR', 'discriminative_lrs', 'LMRecipe', 'BPTTLRScaler', 'TextLMLearner',
-           'lm_learner', 'CheckpointResume', 'save_lm_encoder', 'load_lm_encoder', 'LMRun', 'finetune_lm',
-           'TrainedGroups']
+           'lm_learner', 'CheckpointResume', 'save_lm_encoder', 'load_lm_encoder', 'LMRun', 'lm_corpus',
+           'fit_lm_stages', 'finetune_lm', 'TrainedGroups']
 
 # %% ../nbs/06_finetune.ipynb #591841d0
 def stlr(t, # Iteration (0-based); an int or an array of them
@@ -292,6 +292,40 @@ class LMRun:
     def final(self) -> dict: return self.history.iloc[-1][['valid_loss', 'accuracy', 'perplexity']].to_dict()
 
 # %% ../nbs/06_finetune.ipynb #f08e90d7
+def lm_corpus(path=None, # IMDB folder or `.tgz` (default `imdb_path()`: `$ULMFIT_IMDB`, else the shipped sample)
+              n_docs:int=None, # Use this many reviews (drawn with `seed`) instead of all of them
+              seed:int=42, # Seed of the sample and the split
+              min_freq:int=3, # Vocabulary: minimum count of a word
+              max_vocab:int=60000, # Vocabulary: maximum size
+              valid_pct:float=0.1, # Fraction of the reviews held out
+             ) -> tuple:
+    "Stage 2's data: `(vocab, train_docs, valid_docs)` of the reviews of `path` (`lm_files`: train, test and unsup)."
+    files = lm_files(imdb_path(path))
+    if n_docs: files = sorted(random.Random(seed).sample(files, min(n_docs, len(files))))
+    corpus = tokenize_corpus(files)
+    vocab = Vocab.from_counter(corpus.counter, min_freq=min_freq, max_vocab=max_vocab)
+    return (vocab, *split_docs(corpus.numericalize(vocab), valid_pct=valid_pct, seed=seed))
+
+def fit_lm_stages(learn:Learner, # From `lm_learner`, its weights converted to the vocabulary
+                  recipe:LMRecipe, # The schedule, rates and epochs of both stages
+                  frozen:bool=True, # Run the frozen stage (after a vocabulary conversion; not from scratch)
+                  resume:bool=True, # Continue from the checkpoints in `learn.path/learn.model_dir`
+                 ) -> list:
+    "Stage 2's training: the embedding+decoder group alone for `recipe.frozen_epochs`, then all groups; a row per epoch."
+    rows = []
+    def fit(stage, n_epoch, lr_max):
+        cb = CheckpointResume(stage, resume=resume)
+        if recipe.sched == 'stlr': learn.fit_stlr(n_epoch, lr_max, cbs=cb)
+        else: learn.fit_one_cycle(n_epoch, lr_max, moms=recipe.moms, cbs=cb)
+        names = [n for n in learn.recorder.metric_names[1:] if n != 'time']
+        rows.extend({'stage': stage, 'epoch': i, **dict(zip(names, map(float, v)))} for i, v in enumerate(learn.recorder.values))
+    if frozen and recipe.frozen_epochs:
+        learn.freeze()
+        fit('frozen', recipe.frozen_epochs, recipe.frozen_lr)
+    learn.unfreeze()
+    fit('unfrozen', recipe.epochs, discriminative_lrs(recipe.lr, len(lm_param_groups(learn.model)), recipe.discr))
+    return rows
+
 def _run_id(**kw) -> str:
     return hashlib.sha1(json.dumps(kw, sort_keys=True, default=str).encode()).hexdigest()[:10]
 
@@ -318,15 +352,11 @@ def finetune_lm(path=None, # IMDB folder or `.tgz` (default `imdb_path()`: `$ULM
                 cbs=None, # Extra callbacks for both stages
                 progress:bool=True, # Show progress bars
                ) -> LMRun:
-    "ULMFiT's stage 2: fine-tune a (pretrained) AWD-LSTM language model on IMDB reviews and save its encoder."
+    "ULMFiT's stage 2: fine-tune a (pretrained) AWD-LSTM language model on IMDB reviews and save it for the classifier."
     recipe = replace(recipe or PAPER_LM, **{k: v for k, v in dict(bs=bs, bptt=bptt, frozen_epochs=frozen_epochs,
                      epochs=epochs, frozen_lr=frozen_lr, lr=lr).items() if v is not None})
     path = imdb_path(path)
-    files = lm_files(path)
-    if n_docs: files = sorted(random.Random(seed).sample(files, min(n_docs, len(files))))
-    corpus = tokenize_corpus(files)
-    vocab = Vocab.from_counter(corpus.counter, min_freq=min_freq, max_vocab=max_vocab)
-    train_docs, valid_docs = split_docs(corpus.numericalize(vocab), valid_pct=valid_pct, seed=seed)
+    vocab, train_docs, valid_docs = lm_corpus(path, n_docs, seed, min_freq, max_vocab, valid_pct)
     sd, pre_cfg = pretrained_lm_for_vocab(pretrained, vocab.itos, backward=backward)
     if cfg is None: cfg = replace(lm_config(drop_mult), emb_sz=pre_cfg.emb_sz, n_hid=pre_cfg.n_hid, n_layers=pre_cfg.n_layers)
     pre_id = pretrained if isinstance(pretrained, (str, Path, type(None))) else 'custom'
@@ -349,22 +379,12 @@ def finetune_lm(path=None, # IMDB folder or `.tgz` (default `imdb_path()`: `$ULM
             info = json.loads(done.read_text())
             return LMRun(out_dir, vocab, cfg, learn, info['start'], pd.DataFrame(info['history']))
         start = dict(zip(['valid_loss', 'accuracy', 'perplexity'], map(float, learn.validate())))
-        rows = []
-        def fit(stage, n_epoch, lr_max):
-            cb = CheckpointResume(stage, resume=resume)
-            if recipe.sched == 'stlr': learn.fit_stlr(n_epoch, lr_max, cbs=cb)
-            else: learn.fit_one_cycle(n_epoch, lr_max, moms=recipe.moms, cbs=cb)
-            names = [n for n in learn.recorder.metric_names[1:] if n != 'time']
-            rows.extend({'stage': stage, 'epoch': i, **dict(zip(names, map(float, v)))} for i, v in enumerate(learn.recorder.values))
-        if sd is not None and recipe.frozen_epochs:
-            learn.freeze()
-            fit('frozen', recipe.frozen_epochs, recipe.frozen_lr)
-        learn.unfreeze()
-        fit('unfrozen', recipe.epochs, discriminative_lrs(recipe.lr, len(lm_param_groups(learn.model)), recipe.discr))
-        torch.save({k: v.detach().cpu() for k, v in learn.model.state_dict().items()}, out_dir/'lm.pth')
+        rows = fit_lm_stages(learn, recipe, frozen=sd is not None, resume=resume)
+        atomic_write(out_dir/'lm.pth', partial(torch.save, {k: v.detach().cpu() for k, v in learn.model.state_dict().items()}))
         save_lm_encoder(learn.model, vocab, cfg, out_dir)
-        done.write_text(json.dumps({'start': start, 'history': rows, 'recipe': asdict(recipe), 'n_docs': n_docs,
-                                    'pretrained': str(pre_id), 'data': str(path)}, indent=1))
+        # written last, and whole or not at all: its presence means the run is finished
+        info = {'start': start, 'history': rows, 'recipe': asdict(recipe), 'n_docs': n_docs, 'pretrained': str(pre_id), 'data': str(path)}
+        atomic_write(done, lambda tmp: tmp.write_text(json.dumps(info, indent=1)))
         return LMRun(out_dir, vocab, cfg, learn, start, pd.DataFrame(rows))
 
 # %% ../nbs/06_finetune.ipynb #1b7b0dfa

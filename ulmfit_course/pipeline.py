@@ -213,9 +213,11 @@ class History(Callback):
     "Record the training loss and the top group's learning rate of every batch, tagged with the stage."
     order = 60
     def __init__(self, rows:list, stage:str): self.rows, self.stage = rows, stage
-    def after_batch(self):
-        if self.training: self.rows.append({'stage': self.stage, 'loss': float(self.loss),
-                                            'lr': float(self.opt.hypers[-1]['lr'])})
+    def after_batch(self):  # the loss stays a tensor until the fit ends: no wait for the GPU at every batch
+        if self.training: self.rows.append({'stage': self.stage, 'loss': self.loss.detach(), 'lr': float(self.opt.hypers[-1]['lr'])})
+    def after_fit(self):
+        for r in self.rows:
+            if torch.is_tensor(r['loss']): r['loss'] = float(r['loss'])
 
 def _peak_memory(device:torch.device) -> dict:
     "Peak memory so far: GPU (allocated by PyTorch) on CUDA, the process's resident set otherwise."
