@@ -49,6 +49,18 @@ def missing_outputs(path:Path) -> list:
             and runs(path, c.source) and shows_something(c.source) and not c.get('outputs')]
 
 
+def is_blank(output) -> bool:
+    "A display output with empty HTML: what a finished progress bar (`leave=False`) leaves behind."
+    data = output.get('data', {})
+    return (output.get('output_type') == 'display_data' and set(data) <= {'text/html', 'text/plain'}
+            and 'text/html' in data and not ''.join(data['text/html']).strip())
+
+
+def drop_blank_outputs(nb):
+    for c in nb.cells:
+        if c.cell_type == 'code': c.outputs = [o for o in c.get('outputs', []) if not is_blank(o)]
+
+
 def run(path:Path, slow:bool=False):
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -65,6 +77,7 @@ def run(path:Path, slow:bool=False):
                 try: client.execute_cell(cell, i)
                 except CellExecutionError as e: raise RuntimeError(f"cell {i - 1}: {e.ename}: {e.evalue}") from None
         finally: nb.cells.pop(0)
+    drop_blank_outputs(nb)
     nbformat.write(nb, path)
     print(f"{path.name}: {time.time() - t0:.0f}s", flush=True)
 
