@@ -6,11 +6,12 @@ Docs: https://ulmfit-course.github.io/ulmfit_course/tokenize.html.md"""
 
 # %% ../nbs/01_tokenize.ipynb #edd6eb0e
 from __future__ import annotations
-import os, re, html, functools, pickle, zipfile
+import os, re, sys, html, functools, pickle, zipfile
 from collections import Counter
 from importlib.metadata import version
 import numpy as np
 from fastcore.basics import patch
+from fastcore.imports import IN_NOTEBOOK
 from fastprogress import progress_bar
 from .utils import *
 from .data import *
@@ -200,7 +201,8 @@ def _tokenize_items(items:list, rules:list, n_workers:int) -> TokenizedCorpus:
     _spacy_tok()  # loaded once here, so that forked workers inherit it
     results = parallel_map(_tokenize_batch, batches, n_workers, initializer=_set_job_rules, initargs=(rules,))
     index, ids, lengths = {}, [], []
-    for types, b_ids, b_lens in progress_bar(results, total=len(batches), leave=False):
+    for types, b_ids, b_lens in progress_bar(results, total=len(batches), leave=False,
+                                             display=IN_NOTEBOOK or sys.stdout.isatty()):  # none in a log file
         lut = np.array([index.setdefault(t, len(index)) for t in types], dtype=np.int32)
         ids.append(lut[b_ids])
         lengths.append(b_lens)
