@@ -201,8 +201,8 @@ def _tokenize_items(items:list, rules:list, n_workers:int) -> TokenizedCorpus:
     _spacy_tok()  # loaded once here, so that forked workers inherit it
     results = parallel_map(_tokenize_batch, batches, n_workers, initializer=_set_job_rules, initargs=(rules,))
     index, ids, lengths = {}, [], []
-    for types, b_ids, b_lens in progress_bar(results, total=len(batches), leave=False,
-                                             display=IN_NOTEBOOK or sys.stdout.isatty()):  # none in a log file
+    if IN_NOTEBOOK or sys.stdout.isatty(): results = progress_bar(results, total=len(batches), leave=False)  # none in a log
+    for types, b_ids, b_lens in results:
         lut = np.array([index.setdefault(t, len(index)) for t in types], dtype=np.int32)
         ids.append(lut[b_ids])
         lengths.append(b_lens)
