@@ -59,41 +59,41 @@ def fastai_weights(models: Path):
 def fastai_stock(path: Path, cfg, work: Path) -> dict:
     "fastai's IMDB example with the same sizes and epochs, on a copy of the data (fastai writes its tokens beside it)."
     from fastai.text.all import (AWD_LSTM, Adam, Datasets, GrandparentSplitter, LMDataLoader, Numericalize, Perplexity,
-                                 RandomSplitter, SortedDL, Tokenizer, accuracy, awd_lstm_clas_config, awd_lstm_lm_config,
+                                 RandomSplitter, SortedDL, Tokenizer, accuracy, awd_lstm_clas_config,
                                  get_files, language_model_learner, pad_input_chunk, parent_label, Categorize,
                                  text_classifier_learner)
     from functools import partial
     data = work/'imdb'
     shutil.copytree(path, data)
-    sizes = dict(emb_sz=cfg.emb_sz, n_hid=cfg.n_hid, n_layers=cfg.n_layers)
+    sizes = {k: getattr(cfg.model, k) for k in ('emb_sz', 'n_hid', 'n_layers')}
     res, t_all = {}, time.time()
     t0 = time.time()
     texts = get_files(data, extensions=['.txt'], folders=['unsup', 'train', 'test'])
     dsets = Datasets(texts, [[Tokenizer.from_folder(data), Numericalize(max_vocab=cfg.max_vocab)]],
                      splits=RandomSplitter(valid_pct=0.1, seed=cfg.seed)(texts), dl_type=LMDataLoader)
-    dls_lm = dsets.dataloaders(bs=cfg.lm_bs, seq_len=cfg.bptt, val_bs=cfg.lm_bs)
+    dls_lm = dsets.dataloaders(bs=cfg.lm.bs, seq_len=cfg.lm.bptt, val_bs=cfg.lm.bs)
     fastai_weights(data/'models')
-    learn = language_model_learner(dls_lm, AWD_LSTM, config={**awd_lstm_lm_config, **sizes}, drop_mult=cfg.lm_drop_mult,
+    learn = language_model_learner(dls_lm, AWD_LSTM, config=cfg.model.fastai_config(), drop_mult=1.,
                                    opt_func=partial(Adam, wd=0.1), metrics=[accuracy, Perplexity()], path=data,
                                    pretrained=True, pretrained_fnames=['small', 'small'])
     with learn.no_bar(), learn.no_logging():
-        if cfg.lm_frozen_epochs: learn.fit_one_cycle(cfg.lm_frozen_epochs, 2e-2 * cfg.lm_bs / 256, moms=(0.8, 0.7, 0.8))
+        if cfg.lm.frozen_epochs: learn.fit_one_cycle(cfg.lm.frozen_epochs, 2e-2 * cfg.lm.bs / 256, moms=(0.8, 0.7, 0.8))
         learn.unfreeze()
-        learn.fit_one_cycle(cfg.lm_epochs, cfg.lm_lr, moms=(0.8, 0.7, 0.8))
+        learn.fit_one_cycle(cfg.lm.epochs, cfg.lm.lr, moms=(0.8, 0.7, 0.8))
     learn.save_encoder('finetuned')
     res['LM (tokenize + fine-tune)'] = time.time() - t0
     t0 = time.time()
     texts = get_files(data, extensions=['.txt'], folders=['train', 'test'])
     dsets = Datasets(texts, [[Tokenizer.from_folder(data), Numericalize(vocab=dls_lm.vocab)], [parent_label, Categorize()]],
                      splits=GrandparentSplitter(valid_name='test')(texts), dl_type=SortedDL)
-    dls = dsets.dataloaders(before_batch=pad_input_chunk, bs=cfg.clas_bs)
-    learn = text_classifier_learner(dls, AWD_LSTM, config={**awd_lstm_clas_config, **sizes}, drop_mult=cfg.clas_drop_mult,
+    dls = dsets.dataloaders(before_batch=pad_input_chunk, bs=cfg.clas.bs)
+    learn = text_classifier_learner(dls, AWD_LSTM, config={**awd_lstm_clas_config, **sizes}, drop_mult=cfg.clas.drop_mult,
                                     opt_func=partial(Adam, wd=0.1), metrics=[accuracy], path=data, pretrained=False)
     learn.load_encoder('finetuned')
-    lr, n_groups = cfg.clas_lr, 5
+    lr, n_groups = cfg.clas.lr, 5
     with learn.no_bar(), learn.no_logging():
-        for k, n_epoch in enumerate(cfg.clas_epochs):   # the same stages as ours: one more group each, all in the last
-            learn.freeze_to(-(k + 1)) if k + 1 < len(cfg.clas_epochs) else learn.unfreeze()
+        for k, n_epoch in enumerate(cfg.clas.epochs):   # the same stages as ours: one more group each, all in the last
+            learn.freeze_to(-(k + 1)) if k + 1 < len(cfg.clas.epochs) else learn.unfreeze()
             learn.fit_one_cycle(n_epoch, lr if k == 0 else slice(lr / 2.6 ** (n_groups - 1), lr), moms=(0.8, 0.7, 0.8), wd=0.1)
             lr /= 2
     res['classifier (tokenize + train + test)'] = time.time() - t0

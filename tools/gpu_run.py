@@ -17,7 +17,8 @@ from fastai.callback.core import Callback, CancelFitException
 from ulmfit_course.awd_lstm import lm_config
 from ulmfit_course.tokens import Vocab
 from ulmfit_course.lm_data import lm_dls, split_docs
-from ulmfit_course.finetune import PAPER_LM, discriminative_lrs, lm_learner, save_lm_encoder
+from ulmfit_course.pretrain import save_lm
+from ulmfit_course.finetune import PAPER_LM, discriminative_lrs, lm_learner
 from ulmfit_course.classifier import ClasLoader
 from ulmfit_course.clas_training import PAPER_CLAS, clas_learner, gradual_unfreeze
 
@@ -67,7 +68,7 @@ def main():
            'precision': a.precision, 'lm': {'sizes': [cfg.emb_sz, cfg.n_hid, cfg.n_layers], 'bs': a.bs, 'bptt': a.bptt,
            'epochs': n_epochs, 'seconds': lm_s, 'train_tokens_per_s_validation_included': n_tok / lm_s,
            'valid_perplexity': float(learn.recorder.values[-1][-1])}}
-    save_lm_encoder(learn.model, vocab, cfg, out/'lm')
+    save_lm(learn.model, vocab, cfg, out/'lm')
     # the tiny run takes 300 reviews of each split at random (the files come sorted by label)
     pick = lambda s: np.random.default_rng(0).permutation(np.flatnonzero(split == s))[:300] if a.tiny else np.flatnonzero(split == s)
     tr, te = pick(1), pick(2)

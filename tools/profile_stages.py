@@ -66,7 +66,7 @@ if __name__ == '__main__':
     import torch
     from ulmfit_course import pipeline
     cfg = replace(pipeline.PRESETS[a.preset], data=a.data)
-    if a.tiny: cfg = replace(cfg, lm_n_docs=200, clas_n_docs=200, lm_epochs=1, clas_epochs=(1, 1))
+    if a.tiny: cfg = replace(cfg, lm_n_docs=200, clas_n_docs=200, lm=replace(cfg.lm, epochs=1), clas=cfg.clas.with_epochs((1, 1)))
     profiles = {}
     for stage, fn in (('finetune_lm', 'finetune_lm'), ('train_classifier', 'train_classifier'), ('bow_baselines', 'bow_baselines')):
         setattr(pipeline, fn, profiled(stage, getattr(pipeline, fn), profiles))

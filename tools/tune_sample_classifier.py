@@ -18,44 +18,51 @@ from pathlib import Path
 from fastai.torch_core import set_seed
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ulmfit_course.data import imdb_sample_path, labeled_df
-from ulmfit_course.finetune import load_lm_encoder
+from ulmfit_course.pretrain import load_lm
 from ulmfit_course.classifier import clas_dls
 from ulmfit_course.clas_training import clas_learner, gradual_unfreeze
-from ulmfit_course.pipeline import PRESETS, clas_recipe
+from ulmfit_course.pipeline import PRESETS
 
-CANDIDATES = {  # overrides of the sample preset's classifier settings, and of its recipe (ClasRecipe fields)
-    'lr 0.01, epochs 1,1,1,1,2': (dict(clas_lr=0.01, clas_epochs=(1, 1, 1, 1, 2)), {}),
-    'lr 0.01, epochs 1,1,1,1,4': (dict(clas_lr=0.01, clas_epochs=(1, 1, 1, 1, 4)), {}),
-    'lr 0.02, epochs 1,1,1,1,2': (dict(clas_lr=0.02, clas_epochs=(1, 1, 1, 1, 2)), {}),
-    'lr 0.01, epochs 1,1,1,1,2, clas_drop_mult 0.3': (dict(clas_lr=0.01, clas_epochs=(1, 1, 1, 1, 2), clas_drop_mult=0.3), {}),
-    'lr 0.04, epochs 1,1,1,1,2': (dict(clas_lr=0.04, clas_epochs=(1, 1, 1, 1, 2)), {}),
-    'lr 0.02, epochs 1,1,1,1,3': (dict(clas_lr=0.02, clas_epochs=(1, 1, 1, 1, 3)), {}),
+CANDIDATES = {  # changes to the sample preset's classifier recipe (ClasRecipe fields; `epochs`: one stage per count)
+    'lr 0.01, epochs 1,1,1,1,2': dict(lr=0.01, epochs=(1, 1, 1, 1, 2)),
+    'lr 0.01, epochs 1,1,1,1,4': dict(lr=0.01, epochs=(1, 1, 1, 1, 4)),
+    'lr 0.02, epochs 1,1,1,1,2': dict(lr=0.02, epochs=(1, 1, 1, 1, 2)),
+    'lr 0.01, epochs 1,1,1,1,2, drop_mult 0.3': dict(lr=0.01, epochs=(1, 1, 1, 1, 2), drop_mult=0.3),
+    'lr 0.04, epochs 1,1,1,1,2': dict(lr=0.04, epochs=(1, 1, 1, 1, 2)),
+    'lr 0.02, epochs 1,1,1,1,3': dict(lr=0.02, epochs=(1, 1, 1, 1, 3)),
     # one rate for every group (lesson 10: discriminative rates cost points at 500 labels)
-    'lr 0.02, epochs 1,1,1,1,3, one rate': (dict(clas_lr=0.02, clas_epochs=(1, 1, 1, 1, 3)), dict(discr=1.)),
-    'lr 0.01, epochs 1,1,1,1,3, one rate': (dict(clas_lr=0.01, clas_epochs=(1, 1, 1, 1, 3)), dict(discr=1.)),
-    'lr 0.02, epochs 1,1,1,1,3, discr 1.6': (dict(clas_lr=0.02, clas_epochs=(1, 1, 1, 1, 3)), dict(discr=1.6)),
+    'lr 0.02, epochs 1,1,1,1,3, one rate': dict(lr=0.02, epochs=(1, 1, 1, 1, 3), discr=1.),
+    'lr 0.01, epochs 1,1,1,1,3, one rate': dict(lr=0.01, epochs=(1, 1, 1, 1, 3), discr=1.),
+    'lr 0.02, epochs 1,1,1,1,3, discr 1.6': dict(lr=0.02, epochs=(1, 1, 1, 1, 3), discr=1.6),
 }
 
+def candidate_recipe(over:dict):
+    "The sample preset's classifier recipe with the changes `over`."
+    over = dict(over)
+    epochs = over.pop('epochs', None)
+    r = replace(PRESETS['sample'].clas, **over)
+    return r if epochs is None else r.with_epochs(epochs)
+
 def main(lm_dir, names=None):
-    _, vocab, _ = load_lm_encoder(lm_dir)
+    _, vocab, _ = load_lm(lm_dir)
     df = labeled_df(imdb_sample_path())
     train = df[~df.is_valid].copy()
     train['is_valid'] = train.index.isin(train.groupby('label').sample(frac=0.2, random_state=0).index)
-    for name, (over, recipe_over) in CANDIDATES.items():
+    seed = PRESETS['sample'].seed
+    for name, over in CANDIDATES.items():
         if names and name not in names: continue
-        cfg, t0 = replace(PRESETS['sample'], **over), time.time()
-        dls = clas_dls(train, vocab, bs=cfg.clas_bs, bptt=cfg.bptt, seed=cfg.seed)
-        set_seed(cfg.seed)
-        recipe = replace(clas_recipe(cfg), **recipe_over)
+        recipe, t0 = candidate_recipe(over), time.time()
+        dls = clas_dls(train, vocab, bs=recipe.bs, bptt=recipe.bptt, seed=seed)
+        set_seed(seed)
         learn = clas_learner(dls, lm_dir, recipe)
         with learn.no_bar(), learn.no_logging(): h = gradual_unfreeze(learn, recipe)
         print(json.dumps({'candidate': name, 'held_out_accuracy': float(h.accuracy.iloc[-1]),
                           'per_epoch': h.accuracy.round(3).tolist(), 'seconds': round(time.time() - t0)}), flush=True)
 
 if __name__ == '__main__':
-    if len(sys.argv) < 2 or not (Path(sys.argv[1])/'encoder.pth').exists():
+    if len(sys.argv) < 2 or not (Path(sys.argv[1])/'lm.pth').exists():
         sys.exit("usage: python tools/tune_sample_classifier.py LM_DIR [CANDIDATE ...], LM_DIR a finetune_lm folder "
-                 "with encoder.pth (runs/sample/lm_fwd after `ulmfit-imdb --out runs/sample`)")
+                 "with lm.pth (runs/sample/lm_fwd after `ulmfit-imdb --out runs/sample`)")
     unknown = [n for n in sys.argv[2:] if n not in CANDIDATES]
     if unknown: sys.exit(f"unknown candidate {unknown[0]!r}: choose from {list(CANDIDATES)}")
     main(sys.argv[1], sys.argv[2:])

@@ -36,11 +36,9 @@ class AWDLSTMConfig:
     weight_p:float=0.2 # Weight dropout on the hidden-to-hidden matrices
     output_p:float=0.1 # Locked dropout on the last layer's output (for the classifier: the head's first dropout)
 
-    def __post_init__(self):
-        if self.n_layers < 1 or self.emb_sz < 1 or self.n_hid < 1: raise ValueError(f"sizes must be positive: {self}")
-        for f in fields(self):
-            if f.name.endswith('_p') and not 0 <= getattr(self, f.name) < 1:
-                raise ValueError(f"{f.name} must be in [0, 1), got {getattr(self, f.name)}")
+    def __post_init__(self):  # a bad size or probability fails here, naming it (lesson 12's `check_settings`)
+        check_settings(self, positive=('emb_sz', 'n_hid', 'n_layers'), counts=('pad_token',),
+                       probabilities=[f.name for f in fields(self) if f.name.endswith('_p')])
 
     def scaled(self,
                drop_mult:float, # Factor applied to every dropout probability

@@ -26,6 +26,7 @@ from .data import *
 from .tokens import *
 from .dropouts import *
 from .awd_lstm import *
+from .pretrain import *
 from .finetune import *
 from .classifier import *
 
@@ -59,12 +60,40 @@ class ClasRecipe:
     moms:tuple|None # fastai's cyclical beta1 (start, middle, end), for 'one_cycle'
     wd:float # Decoupled weight decay
     drop_mult:float=0.5 # Scales the classifier's dropouts
+    bptt:int=70 # Length of BPT3C's chunks (lesson 07)
     eps:float=1e-5 # Adam's epsilon (fastai's default)
+
+    def __post_init__(self):  # a recipe that cannot work fails here, naming the setting (lesson 12's `check_settings`)
+        for k in ('stages', 'epochs', 'lr_mults', 'betas', 'moms'):
+            if isinstance(getattr(self, k), list): setattr(self, k, tuple(getattr(self, k)))  # read back from JSON
+        check_settings(self, 'clas-', choices={'sched': ('stlr', 'one_cycle')}, positive=('bs', 'bptt'),
+                       rates=('lr', 'discr', 'eps'), non_negative=('wd', 'drop_mult'))
+        if not len(self.stages) == len(self.epochs) == len(self.lr_mults):
+            raise ValueError(f"stages {self.stages}, epochs {self.epochs} and lr_mults {self.lr_mults} must have the same length")
+        if not all(is_int(e) and e >= 0 for e in self.epochs) or not any(self.epochs):
+            raise ValueError(f"epochs (--clas-epochs) must be whole numbers, not all 0, got {self.epochs}")
+        if not all(is_int(s) and s >= 1 for s in self.stages) or list(self.stages) != sorted(self.stages):
+            raise ValueError(f"stages (--clas-stages) must grow from 1 to the number of groups, got {self.stages}")
+        try: clas_config(self.drop_mult)
+        except ValueError: raise ValueError(f"drop_mult (--clas-drop-mult) must keep every dropout probability below 1 "
+                                            f"(the largest is 0.5 before scaling), got {self.drop_mult}") from None
+
+    def with_epochs(self, epochs:tuple, # Epochs of each stage, the last one training every group
+                    n_groups:int=5, # Layer groups of the classifier (embedding, one per LSTM layer, head)
+                   ) -> ClasRecipe:
+        "This recipe with one stage per count of `epochs`: stage k trains the top k groups, the last all of them."
+        n = len(epochs)
+        if not 1 <= n <= n_groups: raise ValueError(f"epochs (--clas-epochs) must be 1 to {n_groups} counts, one per stage "
+                                                    f"(a model of {n_groups} layer groups), got {tuple(epochs)}")
+        # the recipe's rate for stage k, its last rate for the stage that trains everything
+        mults = tuple(self.lr_mults[min(k, len(self.lr_mults) - 2)] for k in range(n - 1)) + (self.lr_mults[-1],)
+        return replace(self, epochs=tuple(epochs), stages=tuple(range(1, n)) + (n_groups,), lr_mults=mults)
 
 PAPER_CLAS = ClasRecipe('paper', bs=64, lr=0.01, discr=2.6, sched='stlr', stages=(1, 2, 3, 4, 5), epochs=(1, 1, 1, 1, 2),
                         lr_mults=(1, 1, 1, 1, 1), betas=(0.7, 0.99), moms=None, wd=0.01)
 FASTAI_CLAS = ClasRecipe('fastai', bs=64, lr=0.1 * 64 / 128, discr=2.6, sched='one_cycle', stages=(1, 2, 3, 5),
-                         epochs=(1, 1, 1, 2), lr_mults=(1, 1/2, 1/4, 1/20), betas=(0.9, 0.99), moms=(0.8, 0.7, 0.8), wd=0.1)
+                         epochs=(1, 1, 1, 2), lr_mults=(1, 1/2, 1/4, 1/20), betas=(0.9, 0.99), moms=(0.8, 0.7, 0.8), wd=0.1,
+                         bptt=72)   # fastai's `text_classifier_learner(seq_len=72)`
 
 # %% ../nbs/08_clas_training.ipynb #5b5c38e2
 def clas_learner(dls:DataLoaders, # From `clas_dls` (with `.vocab` and `.classes`)
@@ -83,15 +112,11 @@ def clas_learner(dls:DataLoaders, # From `clas_dls` (with `.vocab` and `.classes
     "A fastai `Learner` for ULMFiT's classifier, with the fine-tuned encoder loaded and frozen (head only)."
     recipe = recipe or PAPER_CLAS
     vocab = text_vocab(dls)
-    sd = enc_vocab = None
-    if isinstance(encoder, (str, Path)): sd, enc_vocab, _ = load_lm_encoder(encoder)
-    elif encoder is not None: sd = dict(encoder)
-    if sd is not None and any(k.startswith('0.') for k in sd): sd = {k[2:]: v for k, v in sd.items() if k.startswith('0.')}
+    sd = None if encoder is None else encoder_state(load_lm(encoder)[0] if isinstance(encoder, (str, Path)) else encoder)
     if cfg is None: cfg = replace(clas_config(recipe.drop_mult), **(lm_sizes(sd) if sd is not None else {}))
     model = awd_lstm_clas(len(vocab), dls.c, cfg, bptt=dls.train.bptt, max_len=max_len,
                           lin_ftrs=lin_ftrs, ps=ps, backward=getattr(dls, 'backward', False))
-    if isinstance(encoder, (str, Path)): load_clas_encoder(model, encoder, vocab)
-    elif sd is not None: load_clas_encoder(model, sd, vocab)
+    if encoder is not None: load_clas_encoder(model, encoder, vocab)   # a folder: its vocabulary is checked too
     opt_func = partial(Adam, mom=recipe.betas[0], sqr_mom=recipe.betas[1], eps=recipe.eps, wd=recipe.wd)
     learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), opt_func=opt_func, splitter=clas_param_groups,
                     metrics=metrics if metrics is not None else [accuracy], cbs=[ARTARCallback(alpha, beta), *L(cbs)], **kwargs)
@@ -115,11 +140,8 @@ def gradual_unfreeze(learn:Learner, # From `clas_learner`
                                          if v is not None})
     if learn.opt is None: learn.create_opt()
     n = len(learn.opt.param_lists)
-    if not len(r.stages) == len(r.epochs) == len(r.lr_mults):
-        raise ValueError(f"stages {r.stages}, epochs {r.epochs} and lr_mults {r.lr_mults} must have the same length")
     if any(not 1 <= s <= n for s in r.stages) or list(r.stages) != sorted(r.stages):
         raise ValueError(f"stages must grow from 1 to the number of groups ({n}), got {r.stages}")
-    if r.sched not in ('stlr', 'one_cycle'): raise ValueError(f"sched must be 'stlr' or 'one_cycle', got {r.sched!r}")
     rows = []
     for k, (n_train, n_epoch, mult) in enumerate(zip(r.stages, r.epochs, r.lr_mults)):
         learn.freeze_to(-n_train) if n_train < n else learn.unfreeze()

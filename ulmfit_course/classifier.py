@@ -25,6 +25,7 @@ from .data import *
 from .tokens import *
 from .dropouts import *
 from .awd_lstm import *
+from .pretrain import *
 from .finetune import *
 
 # %% auto #0
@@ -387,14 +388,13 @@ def awd_lstm_clas(vocab_sz:int, # Size of the language model's vocabulary
 
 # %% ../nbs/07_classifier.ipynb #a10829ff
 def load_clas_encoder(model:nn.Module, # A classifier from `awd_lstm_clas`
-                      encoder, # Encoder state dict, a language model's (keys `0.*`), or a `finetune_lm`/`save_lm_encoder` folder
+                      encoder, # Encoder state dict, a language model's (keys `0.*`), or a `save_lm` folder (`finetune_lm`'s)
                       vocab=None, # The vocabulary the classifier's data uses (checked against the folder's)
                      ) -> nn.Module:
     "Load a (fine-tuned) language model's encoder into `model`, checking that the vocabularies agree."
     enc_vocab = None
-    if isinstance(encoder, (str, Path)): encoder, enc_vocab, _ = load_lm_encoder(encoder)
-    sd = dict(encoder)
-    if any(k.startswith('0.') for k in sd): sd = {k[2:]: v for k, v in sd.items() if k.startswith('0.')}
+    if isinstance(encoder, (str, Path)): encoder, enc_vocab, _ = load_lm(encoder)
+    sd = encoder_state(encoder)
     if 'encoder.weight' not in sd: raise ValueError("not an AWD-LSTM encoder state dict: no 'encoder.weight' key")
     target = model[0].module
     n_rows, n_vocab = sd['encoder.weight'].shape[0], target.encoder.weight.shape[0]

@@ -33,8 +33,7 @@ from .pretrain import *
 
 # %% auto #0
 __all__ = ['PAPER_LM', 'FASTAI_LM', 'stlr', 'SchedSTLR', 'discriminative_lrs', 'LMRecipe', 'BPTTLRScaler', 'TextLMLearner',
-           'lm_learner', 'CheckpointResume', 'save_lm_encoder', 'load_lm_encoder', 'LMRun', 'lm_corpus',
-           'fit_lm_stages', 'finetune_lm', 'TrainedGroups']
+           'lm_learner', 'CheckpointResume', 'LMRun', 'lm_corpus', 'fit_lm_stages', 'finetune_lm', 'TrainedGroups']
 
 # %% ../nbs/06_finetune.ipynb #591841d0
 def stlr(t, # Iteration (0-based); an int or an array of them
@@ -117,6 +116,12 @@ class LMRecipe:
     moms:tuple|None # fastai's cyclical beta1 (start, middle, end), for 'one_cycle'
     wd:float # Decoupled weight decay
     eps:float=1e-5 # Adam's epsilon (fastai's default)
+
+    def __post_init__(self):  # a size, rate or epoch count that cannot work fails here (lesson 12's `check_settings`)
+        for k in ('betas', 'moms'):
+            if isinstance(getattr(self, k), list): setattr(self, k, tuple(getattr(self, k)))  # read back from JSON
+        check_settings(self, 'lm-', choices={'sched': ('stlr', 'one_cycle')}, positive=('bs', 'bptt'),
+                       counts=('frozen_epochs', 'epochs'), rates=('lr', 'frozen_lr', 'discr', 'eps'), non_negative=('wd',))
 
 PAPER_LM = LMRecipe('paper', bs=64, bptt=70, var_len=True, sched='stlr', lr=4e-3, discr=2.6, frozen_lr=1e-2,
                     frozen_epochs=1, epochs=10, betas=(0.7, 0.99), moms=None, wd=0.01)
@@ -250,44 +255,16 @@ class CheckpointResume(Callback):
                  'values': [list(map(float, v)) for v in rec.values] if rec is not None else []}
         atomic_write(self.file, partial(torch.save, state))  # an interruption while saving leaves the previous checkpoint intact
 
-# %% ../nbs/06_finetune.ipynb #f8dfde86
-def save_lm_encoder(model, # The language model (`awd_lstm_lm`): its encoder `model[0]` is saved
-                    vocab:Vocab, # Its vocabulary
-                    cfg:AWDLSTMConfig, # Its config
-                    out_dir, # Folder to write `encoder.pth`, `vocab.pkl` and `config.json` into
-                   ) -> Path:
-    "Save the encoder's weights, the vocabulary and the config for the classifier; return `out_dir`."
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    enc = {k: v.detach().cpu() for k, v in model[0].state_dict().items()}
-    atomic_write(out_dir/'encoder.pth', partial(torch.save, enc))
-    vocab.save(out_dir/'vocab.pkl')
-    (out_dir/'config.json').write_text(json.dumps(asdict(cfg), indent=1))
-    return out_dir
-
-def load_lm_encoder(out_dir, # A folder written by `save_lm_encoder` (or `finetune_lm`)
-                   ) -> tuple:
-    "The `(encoder state dict, Vocab, AWDLSTMConfig)` saved in `out_dir`."
-    out_dir = Path(out_dir)
-    missing = [f for f in ('encoder.pth', 'vocab.pkl', 'config.json') if not (out_dir/f).exists()]
-    if missing: raise FileNotFoundError(f"{out_dir} has no {', '.join(missing)}: run finetune_lm (or save_lm_encoder) first")
-    cfg = AWDLSTMConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in json.loads((out_dir/'config.json').read_text()).items()})
-    return torch.load(out_dir/'encoder.pth', map_location='cpu'), Vocab.load(out_dir/'vocab.pkl'), cfg
-
 # %% ../nbs/06_finetune.ipynb #7a51f36e
 @dataclass
 class LMRun:
     "What `finetune_lm` returns: where it saved, the vocabulary, the config, the learner and the metrics."
-    out_dir:Path # Folder with `lm.pth`, `encoder.pth`, `vocab.pkl`, `config.json`, `done.json`, `checkpoints/`
+    out_dir:Path # Folder with `lm.pth`, `vocab.pkl`, `config.json` (`save_lm`), `done.json` and `checkpoints/`
     vocab:Vocab # The language model's vocabulary
     cfg:AWDLSTMConfig # Its sizes and dropouts
     learn:Learner # The learner, with the fine-tuned weights
     start:dict # Validation loss, accuracy and perplexity of the starting model
     history:pd.DataFrame # One row per epoch of each stage
-    @property
-    def encoder_path(self) -> Path: return self.out_dir/'encoder.pth'
-    @property
-    def vocab_path(self) -> Path: return self.out_dir/'vocab.pkl'
     @property
     def final(self) -> dict: return self.history.iloc[-1][['valid_loss', 'accuracy', 'perplexity']].to_dict()
 
@@ -380,8 +357,7 @@ def finetune_lm(path=None, # IMDB folder or `.tgz` (default `imdb_path()`: `$ULM
             return LMRun(out_dir, vocab, cfg, learn, info['start'], pd.DataFrame(info['history']))
         start = dict(zip(['valid_loss', 'accuracy', 'perplexity'], map(float, learn.validate())))
         rows = fit_lm_stages(learn, recipe, frozen=sd is not None, resume=resume)
-        atomic_write(out_dir/'lm.pth', partial(torch.save, {k: v.detach().cpu() for k, v in learn.model.state_dict().items()}))
-        save_lm_encoder(learn.model, vocab, cfg, out_dir)
+        save_lm(learn.model, vocab, cfg, out_dir)
         # written last, and whole or not at all: its presence means the run is finished
         info = {'start': start, 'history': rows, 'recipe': asdict(recipe), 'n_docs': n_docs, 'pretrained': str(pre_id), 'data': str(path)}
         atomic_write(done, lambda tmp: tmp.write_text(json.dumps(info, indent=1)))

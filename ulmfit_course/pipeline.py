@@ -6,8 +6,8 @@ Docs: https://ulmfit-course.github.io/ulmfit_course/replication.html.md"""
 
 # %% ../nbs/09_replication.ipynb #62732a1f
 from __future__ import annotations
-import argparse, json, math, os, platform, re, resource, shutil, sys, tempfile, time
-from dataclasses import asdict, dataclass, fields, replace
+import argparse, json, os, platform, re, resource, shutil, sys, tempfile, time
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 import torch.distributed as dist
@@ -29,88 +29,69 @@ from .classifier import *
 from .clas_training import *
 
 # %% auto #0
-__all__ = ['PRESETS', 'CLAS_RECIPES', 'BASELINES', 'RunConfig', 'pick_device', 'prepare_run_dir', 'ddp_setup', 'shard_docs',
-           'DDPCallback', 'History', 'hardware', 'clas_recipe', 'train_classifier', 'pretrained_weights', 'run_imdb',
-           'bow_baselines', 'plot_run', 'parse_args', 'main']
+__all__ = ['PRESETS', 'LM_RECIPES', 'CLAS_RECIPES', 'BASELINES', 'RunConfig', 'flat_settings', 'pick_device', 'prepare_run_dir',
+           'ddp_setup', 'shard_docs', 'DDPCallback', 'History', 'hardware', 'train_classifier', 'pretrained_weights',
+           'run_imdb', 'bow_baselines', 'plot_run', 'parse_args', 'main']
 
 # %% ../nbs/09_replication.ipynb #c8e887f4
-def _bad(name:str, value, want:str):
-    raise ValueError(f"{name} (--{name.replace('_', '-')}) must be {want}, got {value!r}")
-
-def _is_int(v) -> bool: return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-
-def _check_config(c):
-    "Raise a one-line `ValueError` naming the first setting of `c` that cannot work."
-    for k, opts in dict(direction=('fwd', 'bwd', 'both'), clas_recipe=('paper', 'fastai')).items():
-        if getattr(c, k) not in opts: _bad(k, getattr(c, k), ' or '.join(map(repr, opts)))
-    for k in ('emb_sz', 'n_hid', 'n_layers', 'max_vocab', 'lm_bs', 'bptt', 'clas_bs'):
-        if not _is_int(getattr(c, k)) or getattr(c, k) < 1: _bad(k, getattr(c, k), 'a positive integer')
-    for k in ('lm_frozen_epochs', 'lm_epochs'):
-        if not _is_int(getattr(c, k)) or getattr(c, k) < 0: _bad(k, getattr(c, k), 'a whole number of epochs (0 or more)')
-    for k in ('lm_n_docs', 'clas_n_docs'):
-        v = getattr(c, k)
-        if v is not None and (not _is_int(v) or v < 2): _bad(k, v, 'a number of reviews (2 or more), or none for all')
-    for k in ('lm_lr', 'clas_lr'):
-        v = getattr(c, k)
-        if not (v is None and k == 'clas_lr') and (isinstance(v, bool) or not isinstance(v, (int, float))
-                                                   or not math.isfinite(v) or v <= 0): _bad(k, v, 'a positive learning rate')
-    for k, make in (('lm_drop_mult', lm_config), ('clas_drop_mult', clas_config)):
-        v = getattr(c, k)
-        try: ok = isinstance(v, (int, float)) and v >= 0 and make(v) is not None
-        except ValueError: ok = False  # a dropout probability scaled to 1 or more
-        if not ok: _bad(k, v, 'a factor that keeps every dropout probability in [0, 1)')
-    e = c.clas_epochs
-    if e is not None and (not isinstance(e, tuple) or not 1 <= len(e) <= 5 or not all(_is_int(o) and o >= 0 for o in e)
-                          or not any(e)): _bad('clas_epochs', e, 'one to five epoch counts, comma-separated, not all 0')
-    if c.device is not None and not re.fullmatch(r'cpu|mps|cuda(:\d+)?', str(c.device)):
-        _bad('device', c.device, "'cpu', 'cuda', 'cuda:N' or 'mps'")
-    if not _is_int(c.seed): _bad('seed', c.seed, 'an integer')
-
 @dataclass
 class RunConfig:
-    "Every setting of one IMDB run (see `PRESETS`), checked when it is made."
+    "One IMDB run: the data, the pretrained weights, the model and one recipe per stage (see `PRESETS`), checked when made."
     preset:str = 'sample' # Name of the preset this config started from (a label: no setting depends on it)
     data:str = None # IMDB folder or `.tgz`; 'download': fastai's `URLs.IMDB`; None: `$ULMFIT_IMDB`, else the shipped sample
-    pretrained:str = 'small' # 'small' (shipped), 'wt103' (fastai's download), a WT103-format folder or `.tgz`, or 'none'
+    pretrained:str = 'small' # 'small' (shipped), 'wt103' (fastai's download), a WT103-format folder or `.tgz`, a `save_lm` folder, or 'none'
     direction:str = 'fwd' # 'fwd', 'bwd' or 'both' (and their ensemble)
-    emb_sz:int = 400 # Embedding size (and the last LSTM layer's output size)
-    n_hid:int = 1152 # Hidden size of the LSTM layers
-    n_layers:int = 3 # LSTM layers
+    model:AWDLSTMConfig = field(default_factory=lm_config) # The language model's sizes and dropouts (lesson 04)
     max_vocab:int = 60000 # Largest vocabulary
-    lm_drop_mult:float = 1. # Scales fastai's language-model dropouts
-    lm_bs:int = 64 # Language-model batch size
-    bptt:int = 70 # BPTT length, for the language model and the classifier's chunks
-    lm_frozen_epochs:int = 1 # Epochs training only the embedding+decoder (pretrained start only)
-    lm_epochs:int = 10 # Language-model epochs with all layers training
-    lm_lr:float = 4e-3 # Language-model peak learning rate (top group)
-    lm_n_docs:int = None # Use this many reviews for the language model (None: all)
-    clas_recipe:str = 'paper' # 'paper' (STLR, five stages, one peak rate) or 'fastai' (one-cycle, four stages, falling rates)
-    clas_drop_mult:float = 0.5 # Scales the classifier's dropouts (0.5 in both recipes)
-    clas_n_docs:int = None # Use this many labelled reviews of each split, half of each class (None: all)
-    clas_bs:int = 64 # Classifier batch size
-    clas_lr:float = None # Classifier peak learning rate (head); None: the recipe's
-    clas_epochs:tuple = None # Epochs of each gradual-unfreezing stage, the last training all groups; None: the recipe's
+    lm_n_docs:int = None # Reviews the language model reads (None: all of train, test and unsup)
+    lm:LMRecipe = field(default_factory=lambda: PAPER_LM) # Stage 2, fine-tuning the language model (lesson 06)
+    clas_n_docs:int = None # Labelled reviews of each split for the classifier, half of each class (None: all)
+    clas:ClasRecipe = field(default_factory=lambda: PAPER_CLAS) # Stage 3, the classifier (lesson 08)
     seed:int = 42 # Seed of every random choice
     device:str = None # 'cuda', 'mps' or 'cpu' (None: the first available)
     fp16:bool = None # Mixed precision (None: on CUDA only)
 
     def __post_init__(self):
         if self.pretrained in ('', 'none'): self.pretrained = None
-        if isinstance(self.clas_epochs, list): self.clas_epochs = tuple(self.clas_epochs)  # read back from JSON
-        _check_config(self)
+        for k, cls in (('model', AWDLSTMConfig), ('lm', LMRecipe), ('clas', ClasRecipe)):   # read back from run.json
+            if isinstance(getattr(self, k), dict): setattr(self, k, cls(**getattr(self, k)))
+        check_settings(self, choices={'direction': ('fwd', 'bwd', 'both')}, positive=('max_vocab',))
+        for k in ('lm_n_docs', 'clas_n_docs'):
+            v = getattr(self, k)
+            if v is not None and not (is_int(v) and v >= 2):
+                raise ValueError(f"{k} (--{k.replace('_', '-')}) must be a number of reviews (2 or more), or none for all, got {v!r}")
+        if self.device is not None and not re.fullmatch(r'cpu|mps|cuda(:\d+)?', str(self.device)):
+            raise ValueError(f"device (--device) must be 'cpu', 'cuda', 'cuda:N' or 'mps', got {self.device!r}")
+        if not is_int(self.seed): raise ValueError(f"seed (--seed) must be an integer, got {self.seed!r}")
+        n_groups = self.model.n_layers + 2   # the embedding, one per LSTM layer, the head
+        if max(self.clas.stages) > n_groups:
+            raise ValueError(f"the classifier's stages {self.clas.stages} train up to {max(self.clas.stages)} layer groups, but a "
+                             f"model of {self.model.n_layers} LSTM layers has {n_groups}: pass --clas-epochs with at most {n_groups} counts")
 
+_SMALL = dict(emb_sz=128, n_hid=256, n_layers=3)   # the sizes of the small model shipped with the course (lesson 05)
 PRESETS = {
-    # sized for two CPU cores, starting from the shipped small language model (lesson 05); the classifier's rate and
-    # epochs were chosen on a held-out fifth of the sample's training reviews (tools/tune_sample_classifier.py)
-    'sample': RunConfig(preset='sample', pretrained='small', emb_sz=128, n_hid=256, n_layers=3, max_vocab=8000,
-                        lm_n_docs=2000, lm_bs=64, lm_frozen_epochs=1, lm_epochs=1, clas_bs=32, clas_lr=0.02,
-                        clas_epochs=(1, 1, 1, 1, 3)),
+    # sized for two CPU cores, starting from the shipped small language model; the classifier's rate and epochs were
+    # chosen on a held-out fifth of the sample's training reviews (tools/tune_sample_classifier.py)
+    'sample': RunConfig(preset='sample', pretrained='small', model=replace(lm_config(), **_SMALL), max_vocab=8000,
+                        lm_n_docs=2000, lm=replace(PAPER_LM, epochs=1),
+                        clas=replace(PAPER_CLAS, bs=32, lr=0.02).with_epochs((1, 1, 1, 1, 3))),
     # all of IMDB on two CPU cores (measured: 1 h 19 min, 92.7%): the shipped model, a fifth of the reviews for the LM
-    'cpu': RunConfig(preset='cpu', data='download', pretrained='small', emb_sz=128, n_hid=256, n_layers=3, max_vocab=15000,
-                     lm_n_docs=20000, lm_bs=64, lm_frozen_epochs=1, lm_epochs=1, clas_bs=32, clas_lr=0.02,
-                     clas_epochs=(1, 1, 1, 1, 2)),
+    'cpu': RunConfig(preset='cpu', data='download', pretrained='small', model=replace(lm_config(), **_SMALL), max_vocab=15000,
+                     lm_n_docs=20000, lm=replace(PAPER_LM, epochs=1), clas=replace(PAPER_CLAS, bs=32, lr=0.02)),
     'full': RunConfig(preset='full', data='download', pretrained='wt103'),
 }
+LM_RECIPES = {'paper': PAPER_LM, 'fastai': FASTAI_LM}
+CLAS_RECIPES = {'paper': PAPER_CLAS, 'fastai': FASTAI_CLAS}
+
+def _cfg_json(cfg:RunConfig) -> dict: return json.loads(json.dumps(asdict(cfg)))
+
+def flat_settings(cfg) -> dict:
+    "Every setting of a `RunConfig` (or of its JSON) under one name: `model.emb_sz`, `lm.bs`, `clas.epochs`, `seed`, ..."
+    out = {}
+    for k, v in (cfg if isinstance(cfg, dict) else _cfg_json(cfg)).items():
+        if isinstance(v, dict): out.update({f'{k}.{name}': x for name, x in v.items()})
+        else: out[k] = v
+    return out
 
 # %% ../nbs/09_replication.ipynb #9c9c8d81
 def pick_device(device:str=None) -> torch.device:
@@ -130,8 +111,6 @@ def pick_device(device:str=None) -> torch.device:
     return torch.device('cpu')
 
 # %% ../nbs/09_replication.ipynb #3626c76e
-def _cfg_json(cfg:RunConfig) -> dict: return json.loads(json.dumps(asdict(cfg)))
-
 def prepare_run_dir(out, # The run's output folder
                     cfg:RunConfig, # The run's settings
                     resume:bool=False, # Continue the run already in `out`
@@ -142,8 +121,8 @@ def prepare_run_dir(out, # The run's output folder
     spec = out/'run.json'
     if resume:
         if not spec.exists(): raise FileNotFoundError(f"nothing to resume: {out} has no run.json (start the run without --resume)")
-        old = json.loads(spec.read_text())['config']
-        diff = {k: (old.get(k), v) for k, v in _cfg_json(cfg).items() if old.get(k) != v}
+        old = flat_settings(json.loads(spec.read_text())['config'])
+        diff = {k: (old.get(k), v) for k, v in flat_settings(cfg).items() if old.get(k) != v}
         if diff: raise ValueError(f"{out} holds a run with other settings, so it cannot be resumed with these: "
                                   + ', '.join(f"{k} was {a!r}, now {b!r}" for k, (a, b) in diff.items()))
         return out
@@ -247,25 +226,9 @@ def _balanced_sample(df:pd.DataFrame, n:int, seed:int) -> pd.DataFrame:
     parts = [g.sample(min(len(g), n // 2), random_state=seed) for _, g in df.groupby(['is_valid', 'label'])]
     return pd.concat(parts).sort_index()
 
-CLAS_RECIPES = {'paper': PAPER_CLAS, 'fastai': FASTAI_CLAS}
-
-def clas_recipe(cfg:RunConfig, # The run's settings: `clas_recipe`, and the overrides `clas_lr`, `clas_epochs`, ...
-                n_groups:int=5, # Layer groups of the classifier (embedding, one per LSTM layer, head)
-               ) -> ClasRecipe:
-    "The classifier recipe `cfg` names, with its overrides: `clas_epochs` gives one stage per count, the last training all groups."
-    r = CLAS_RECIPES[cfg.clas_recipe]
-    r = replace(r, bs=cfg.clas_bs, drop_mult=cfg.clas_drop_mult, lr=cfg.clas_lr or r.lr)
-    if cfg.clas_epochs is None: return r
-    n = len(cfg.clas_epochs)
-    if n > n_groups: raise ValueError(f"{n} classifier stages for a model of {n_groups} layer groups: "
-                                      f"give at most {n_groups} epoch counts")
-    # the recipe's rate for stage k, its last rate for the stage that trains everything
-    mults = tuple(r.lr_mults[min(k, len(r.lr_mults) - 2)] for k in range(n - 1)) + (r.lr_mults[-1],)
-    return replace(r, epochs=tuple(cfg.clas_epochs), stages=tuple(range(1, n)) + (n_groups,), lr_mults=mults)
-
-def train_classifier(lm_dir, # Folder of a `finetune_lm` run (encoder, vocab, config)
+def train_classifier(lm_dir, # Folder of a `finetune_lm` run (`save_lm`'s weights, vocab, config)
                      df:pd.DataFrame, # Labelled reviews (`labeled_df`): the test split validates
-                     cfg:RunConfig, # The run's settings
+                     cfg:RunConfig, # The run's settings: `cfg.clas` is the recipe
                      out_dir, # Where this classifier's checkpoints and the final model go
                      backward:bool=False, # Read the reviews right to left (for the backward language model)
                      cbs=None, # More callbacks for every stage
@@ -273,14 +236,13 @@ def train_classifier(lm_dir, # Folder of a `finetune_lm` run (encoder, vocab, co
                     ) -> tuple:
     "Stage 3: gradual unfreezing on top of the fine-tuned encoder; `(learner, history, test probabilities)`."
     out_dir = Path(out_dir)
-    _, vocab, _ = load_lm_encoder(lm_dir)
-    dls = clas_dls(df, vocab, bs=cfg.clas_bs, bptt=cfg.bptt, seed=cfg.seed, backward=backward, device=pick_device(cfg.device))
+    _, vocab, _ = load_lm(lm_dir)
+    dls = clas_dls(df, vocab, bs=cfg.clas.bs, bptt=cfg.clas.bptt, seed=cfg.seed, backward=backward, device=pick_device(cfg.device))
     set_seed(cfg.seed)
-    recipe = clas_recipe(cfg, n_groups=cfg.n_layers + 2)
-    learn = clas_learner(dls, lm_dir, recipe, path=out_dir, model_dir='checkpoints')
+    learn = clas_learner(dls, lm_dir, cfg.clas, path=out_dir, model_dir='checkpoints')
     if _use_fp16(cfg): learn.to_fp16()
     if not progress: learn.remove_cb(ProgressCallback)
-    history = gradual_unfreeze(learn, recipe, checkpoint='stage', cbs=cbs)
+    history = gradual_unfreeze(learn, cfg.clas, checkpoint='stage', cbs=cbs)
     probs, targs = learn.get_preds(dl=dls.valid)
     return learn, history, probs.float().numpy(), targs.numpy()
 
@@ -296,7 +258,8 @@ def pretrained_weights(cfg:RunConfig, # `cfg.pretrained`: 'small', 'wt103', a WT
     try: sd, itos = load_pretrained_weights(cfg.pretrained, backward)
     except RuntimeError as e: raise RuntimeError(f"{e}; or run without them: --pretrained none (the paper's no-pretraining "
                                                  "ablation) or --pretrained small (the model shipped with the course)") from None
-    got, want = lm_sizes(sd), dict(emb_sz=cfg.emb_sz, n_hid=cfg.n_hid, n_layers=cfg.n_layers)
+    got = lm_sizes(sd)
+    want = {k: getattr(cfg.model, k) for k in got}
     if got != want: raise ValueError(
         f"the pretrained weights ({cfg.pretrained}) are an AWD-LSTM with " + ', '.join(f'{k} {v}' for k, v in got.items())
         + "; this run's model has " + ', '.join(f'{k} {v}' for k, v in want.items())
@@ -338,9 +301,7 @@ def run_imdb(cfg:RunConfig=None, # Settings (default: the `sample` preset)
     history, probs = [], {}
     for d in dirs:
         t0 = time.time()
-        lm = finetune_lm(path, pretrained=weights.pop(d), cfg=replace(lm_config(cfg.lm_drop_mult), emb_sz=cfg.emb_sz, n_hid=cfg.n_hid,
-                         n_layers=cfg.n_layers), n_docs=cfg.lm_n_docs, bs=cfg.lm_bs, bptt=cfg.bptt,
-                         frozen_epochs=cfg.lm_frozen_epochs, epochs=cfg.lm_epochs, lr=cfg.lm_lr, backward=d == 'bwd',
+        lm = finetune_lm(path, pretrained=weights.pop(d), recipe=cfg.lm, cfg=cfg.model, n_docs=cfg.lm_n_docs, backward=d == 'bwd',
                          seed=cfg.seed, max_vocab=cfg.max_vocab, out_dir=work/f'lm_{d}', resume=True, fp16=_use_fp16(cfg),
                          cbs=[DDPCallback(), History(history, f'lm_{d}'), *L(cbs)], progress=progress and rank == 0)
         metrics['seconds'][f'lm_{d}'] = time.time() - t0
@@ -432,12 +393,19 @@ def plot_run(history:pd.DataFrame, # Rows of `History`: stage, loss, lr
         fig.tight_layout(); fig.savefig(Path(out)/fname, dpi=90); plt.close(fig)
 
 # %% ../nbs/09_replication.ipynb #87586710
-def _parse_field(f, s:str):
+def _options() -> list:
+    "`(option, part, field)` of every setting: the run's and the model's fields as `--name`, the recipes' as `--lm-name`, `--clas-name`."
+    parts = [(None, RunConfig, ''), ('model', AWDLSTMConfig, ''), ('lm', LMRecipe, 'lm_'), ('clas', ClasRecipe, 'clas_')]
+    return [(prefix + f.name, part, f) for part, cls, prefix in parts for f in fields(cls)
+            if f.name not in ('preset', 'model', 'lm', 'clas', 'name', 'pad_token')]
+
+def _parse_value(f, s:str):
+    "The value the text `s` gives field `f`: numbers, comma-separated numbers for a tuple, yes/no for a flag, 'none'."
+    t = str(f.type)
     if s.lower() == 'none': return None
-    if f.name == 'clas_epochs': return tuple(int(o) for o in s.split(','))
-    if f.name == 'fp16': return s.lower() in ('1', 'true', 'yes', 'on')
-    typ = {'int': int, 'float': float}.get(str(f.type).replace(' ', '').split('=')[0].split('|')[0], str)
-    return typ(s)
+    if 'tuple' in t: return tuple(int(o) if re.fullmatch(r'\s*-?\d+\s*', o) else float(o) for o in s.split(','))
+    if 'bool' in t: return s.lower() in ('1', 'true', 'yes', 'on')
+    return {'int': int, 'float': float}.get(t.split('|')[0], str)(s)
 
 def parse_args(argv=None) -> tuple:
     "`(RunConfig, out, resume)` from command-line arguments; a value that cannot work exits with a one-line error."
@@ -446,19 +414,29 @@ def parse_args(argv=None) -> tuple:
     p.add_argument('--preset', choices=list(PRESETS), default='sample', help="named settings (default: sample)")
     p.add_argument('--out', default='runs/imdb', help="output folder (default: runs/imdb)")
     p.add_argument('--resume', action='store_true', help="continue the interrupted run in --out (or report the finished one)")
-    for f in fields(RunConfig):
-        if f.name == 'preset': continue
-        p.add_argument('--' + f.name.replace('_', '-'), dest=f.name, default=None, metavar=f.name.upper(),
-                       help=f"default: the preset's ({PRESETS['sample'].__dict__[f.name]!r} in sample)")
+    p.add_argument('--lm-recipe', choices=list(LM_RECIPES), help="start stage 2 from this recipe instead of the preset's")
+    p.add_argument('--clas-recipe', choices=list(CLAS_RECIPES), help="start stage 3 from this recipe instead of the preset's")
+    sample = PRESETS['sample']
+    for opt, part, f in _options():
+        default = getattr(getattr(sample, part) if part else sample, f.name)
+        p.add_argument('--' + opt.replace('_', '-'), dest=opt, default=None, metavar=f.name.upper(),
+                       help=f"default: the preset's ({default!r} in sample)")
     a = p.parse_args(argv)
-    over = {}
-    for f in fields(RunConfig):
-        v = getattr(a, f.name, None)
-        if f.name == 'preset' or v is None: continue
-        try: over[f.name] = _parse_field(f, v)
-        except ValueError: sys.exit(f"ulmfit-imdb: error: --{f.name.replace('_', '-')} cannot be {v!r}: "
-                                    f"expected {'comma-separated integers' if f.name == 'clas_epochs' else f.type}")
-    try: cfg = replace(PRESETS[a.preset], **over)
+    over = {None: {}, 'model': {}, 'lm': {}, 'clas': {}}
+    for opt, part, f in _options():
+        v = getattr(a, opt)
+        if v is None: continue
+        try: over[part][f.name] = _parse_value(f, v)
+        except ValueError: sys.exit(f"ulmfit-imdb: error: --{opt.replace('_', '-')} cannot be {v!r}: "
+                                    f"expected {'comma-separated numbers' if 'tuple' in str(f.type) else f.type}")
+    base = PRESETS[a.preset]
+    try:
+        model = replace(base.model, **over['model'])
+        lm = replace(LM_RECIPES[a.lm_recipe] if a.lm_recipe else base.lm, **over['lm'])
+        epochs = over['clas'].pop('epochs', None)   # one stage per count: `with_epochs` sets the stages to match
+        clas = replace(CLAS_RECIPES[a.clas_recipe] if a.clas_recipe else base.clas, **over['clas'])
+        if epochs is not None: clas = clas.with_epochs(epochs, n_groups=model.n_layers + 2)
+        cfg = replace(base, model=model, lm=lm, clas=clas, **over[None])
     except ValueError as e: sys.exit(f"ulmfit-imdb: error: {e}")
     return cfg, a.out, a.resume
 

@@ -27,8 +27,8 @@ from .dropouts import *
 from .awd_lstm import *
 
 # %% auto #0
-__all__ = ['wikitext_texts', 'small_lm_config', 'save_pretrained_lm', 'load_pretrained_lm', 'pretrain_wikitext',
-           'pretrain_history', 'small_lm_path', 'load_pretrained_weights', 'pretrained_lm_for_vocab']
+__all__ = ['wikitext_texts', 'small_lm_config', 'save_lm', 'load_lm', 'encoder_state', 'pretrain_wikitext', 'pretrain_history',
+           'small_lm_path', 'load_pretrained_weights', 'pretrained_lm_for_vocab']
 
 # %% ../nbs/05_pretrain.ipynb #2f2a153b
 _TITLE = re.compile(r'^ = [^=].* = $')
@@ -75,27 +75,34 @@ def small_lm_config(emb_sz:int=64, # Embedding size (the paper: 400)
     return replace(lm_config(drop_mult), emb_sz=emb_sz, n_hid=n_hid, n_layers=n_layers)
 
 # %% ../nbs/05_pretrain.ipynb #91b79216
-def save_pretrained_lm(model, # A language model from `awd_lstm_lm`
-                       itos:list, # Its vocabulary (a list of tokens, or a `Vocab`)
-                       cfg:AWDLSTMConfig, # Its config
-                       out_dir, # Folder to write `lm.pth`, `itos.pkl` and `config.json` into
-                      ) -> Path:
-    "Save a language model in the shape of fastai's pretrained files: state dict, itos list, config."
+def save_lm(model, # A language model from `awd_lstm_lm`, or its state dict
+            vocab, # Its vocabulary (a `Vocab` or a list of tokens)
+            cfg:AWDLSTMConfig, # Its config
+            out_dir, # Folder to write `lm.pth`, `vocab.pkl` and `config.json` into
+           ) -> Path:
+    "Save a language model with its vocabulary and config, each file written whole or not at all; return `out_dir`."
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, out_dir/'lm.pth')
-    Vocab(list(getattr(itos, 'itos', itos))).save(out_dir/'itos.pkl')
-    (out_dir/'config.json').write_text(json.dumps(asdict(cfg), indent=1))
+    sd = model if isinstance(model, dict) else model.state_dict()
+    atomic_write(out_dir/'lm.pth', partial(torch.save, {k: v.detach().cpu() for k, v in sd.items()}))
+    atomic_write(out_dir/'vocab.pkl', Vocab(list(getattr(vocab, 'itos', vocab))).save)
+    atomic_write(out_dir/'config.json', lambda tmp: tmp.write_text(json.dumps(asdict(cfg), indent=1)))
     return out_dir
 
-def load_pretrained_lm(path, # A folder written by `save_pretrained_lm` / `pretrain_wikitext`
-                      ) -> tuple:
-    "The `(state_dict, itos, AWDLSTMConfig)` saved in `path`."
+def load_lm(path, # A folder written by `save_lm` (`pretrain_wikitext`, `finetune_lm`)
+           ) -> tuple:
+    "The `(state_dict, Vocab, AWDLSTMConfig)` saved in `path`."
     path = Path(path)
-    missing = [f for f in ('lm.pth', 'itos.pkl', 'config.json') if not (path/f).exists()]
-    if missing: raise FileNotFoundError(f"{path} is not a saved language model: no {', '.join(missing)}")
+    missing = [f for f in ('lm.pth', 'vocab.pkl', 'config.json') if not (path/f).exists()]
+    if missing: raise FileNotFoundError(f"{path} is not a saved language model: no {', '.join(missing)} "
+                                        "(save one with save_lm, or train one with pretrain_wikitext or finetune_lm)")
     cfg = AWDLSTMConfig(**json.loads((path/'config.json').read_text()))
-    return torch.load(path/'lm.pth', map_location='cpu'), Vocab.load(path/'itos.pkl').itos, cfg
+    return torch.load(path/'lm.pth', map_location='cpu'), Vocab.load(path/'vocab.pkl'), cfg
+
+def encoder_state(sd:dict, # A language model's state dict (keys `0.encoder.weight`, ...), or already its encoder's
+                 ) -> dict:
+    "The encoder's part of a language model's state dict, keyed as the encoder's own (`encoder.weight`, `rnns.0...`)."
+    if not any(k.startswith('0.') for k in sd): return dict(sd)
+    return {k[2:]: v for k, v in sd.items() if k.startswith('0.')}
 
 # %% ../nbs/05_pretrain.ipynb #deffbfe6
 def pretrain_wikitext(cfg:AWDLSTMConfig=None, # Sizes and dropouts (default `small_lm_config()`)
@@ -113,7 +120,7 @@ def pretrain_wikitext(cfg:AWDLSTMConfig=None, # Sizes and dropouts (default `sma
                       force:bool=False, # Train even if `out_dir` already holds the result
                       progress:bool=True, # Show fastai's progress bars and table
                      ) -> Path:
-    "Pretrain an AWD-LSTM language model on WikiText (cached): the folder with `lm.pth`, `itos.pkl`, `config.json`, `history.json`."
+    "Pretrain an AWD-LSTM language model on WikiText (cached): the folder with `lm.pth`, `vocab.pkl`, `config.json`, `history.json`."
     cfg = cfg or small_lm_config()
     texts = wikitext_texts() if texts is None else texts
     texts = texts[:n_articles] if n_articles else texts
@@ -143,7 +150,7 @@ def _pretrain(out_dir, texts, cfg, key, epochs, lr, bs, bptt, min_freq, backward
     # written to a fresh folder, then renamed: an interrupted run never leaves half a model
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out_dir.parent))
-    save_pretrained_lm(learn.model, vocab, cfg, tmp)
+    save_lm(learn.model, vocab, cfg, tmp)
     (tmp/'history.json').write_text(json.dumps({'start': start, 'epochs': history, 'args': key,
                                                  'n_articles': len(texts)}, indent=1))
     if out_dir.exists(): shutil.rmtree(out_dir)
@@ -162,7 +169,7 @@ def small_lm_path() -> Path:
     import ulmfit_course
     return Path(ulmfit_course.__file__).parent/'assets'/'small_lm'
 
-def load_pretrained_weights(pretrained:str, # 'small' (shipped), 'wt103' (fastai's), or a WT103-format folder or `.tgz`
+def load_pretrained_weights(pretrained:str, # 'small' (shipped), 'wt103' (fastai's), a WT103-format folder or `.tgz`, or a `save_lm` folder
                             backward:bool=False, # The backward model (`lstm_bwd.*`); the shipped model has none
                             wt103_path=None, # For 'wt103': a local copy, else `$ULMFIT_WT103`, else the download
                            ) -> tuple:
@@ -171,9 +178,12 @@ def load_pretrained_weights(pretrained:str, # 'small' (shipped), 'wt103' (fastai
         if backward: raise ValueError("the shipped small model reads forward only: use --direction fwd; for a backward "
                                       "model train from scratch (--pretrained none) or give backward weights in WT103's format")
         return load_wt103('fwd', path=small_lm_path())
+    if pretrained != 'wt103' and (Path(pretrained)/'lm.pth').exists():   # the course's own format (`save_lm`)
+        sd, vocab, _ = load_lm(pretrained)
+        return sd, vocab.itos
     return load_wt103('bwd' if backward else 'fwd', path=wt103_path if pretrained == 'wt103' else pretrained)
 
-def pretrained_lm_for_vocab(pretrained, # 'small' (shipped), 'wt103', 'wikitext', a folder from `save_pretrained_lm`, (state_dict, itos[, cfg]), or None
+def pretrained_lm_for_vocab(pretrained, # 'small' (shipped), 'wt103', 'wikitext', a folder from `save_lm`, (state_dict, itos[, cfg]), or None
                             itos:list, # The target vocabulary (list of tokens or `Vocab`)
                             backward:bool=False, # The backward model ('wt103': `URLs.WT103_BWD`; 'wikitext': trained backward)
                             wt103_path=None, # For 'wt103': a local copy (folder or `.tgz`), else `$ULMFIT_WT103`, else download
@@ -184,8 +194,8 @@ def pretrained_lm_for_vocab(pretrained, # 'small' (shipped), 'wt103', 'wikitext'
     if isinstance(pretrained, str) and pretrained in ('small', 'wt103'):
         sd, old_itos = load_pretrained_weights(pretrained, backward, wt103_path)
     elif isinstance(pretrained, str) and pretrained == 'wikitext':
-        sd, old_itos, cfg = load_pretrained_lm(pretrain_wikitext(backward=backward))
-    elif isinstance(pretrained, (str, Path)): sd, old_itos, cfg = load_pretrained_lm(pretrained)
+        sd, old_itos, cfg = load_lm(pretrain_wikitext(backward=backward))
+    elif isinstance(pretrained, (str, Path)): sd, old_itos, cfg = load_lm(pretrained)
     else: sd, old_itos, cfg = (*pretrained, None)[:3] if len(pretrained) == 2 else pretrained
     if cfg is None: cfg = replace(lm_config(), **lm_sizes(sd))
     return convert_weights(sd, old_itos, itos), cfg

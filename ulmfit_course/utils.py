@@ -6,13 +6,13 @@ Docs: https://ulmfit-course.github.io/ulmfit_course/utils.html.md"""
 
 # %% ../nbs/12_utils.ipynb #240eb2fb
 from __future__ import annotations
-import hashlib, multiprocessing as mp, os, uuid, warnings
+import hashlib, math, multiprocessing as mp, numbers, os, uuid, warnings
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from filelock import FileLock
 
 # %% auto #0
-__all__ = ['cache_dir', 'atomic_write', 'cache_key', 'parallel_map', 'run_lock']
+__all__ = ['cache_dir', 'atomic_write', 'is_int', 'check_settings', 'cache_key', 'parallel_map', 'run_lock']
 
 # %% ../nbs/12_utils.ipynb #2fa74be4
 def cache_dir() -> Path:
@@ -32,6 +32,33 @@ def atomic_write(fname, # The file to (re)write
         os.replace(tmp, fname)
     finally: tmp.unlink(missing_ok=True)
     return fname
+
+# %% ../nbs/12_utils.ipynb #8b5b01eb
+def is_int(v) -> bool:
+    "Whether `v` is an integer (a Python or NumPy one, not a bool)."
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+def _is_number(v) -> bool: return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+
+_RULES = {'positive': ('a positive integer', lambda v: is_int(v) and v >= 1),
+          'counts': ('a whole number (0 or more)', lambda v: is_int(v) and v >= 0),
+          'rates': ('a positive number', lambda v: _is_number(v) and v > 0),
+          'non_negative': ('a number, 0 or more', lambda v: _is_number(v) and v >= 0),
+          'probabilities': ('a probability in [0, 1)', lambda v: _is_number(v) and 0 <= v < 1)}
+
+def check_settings(obj, # A dataclass of settings
+                   option:str='', # Prefix of its command-line options: 'lm-' names the field `bs` as `--lm-bs`
+                   choices:dict=None, # Field -> the values it may take
+                   **rules, # A rule of `_RULES` -> the fields it applies to: `positive=('bs', 'bptt')`
+                  ):
+    "Raise a one-line `ValueError` for the first field of `obj` that breaks its rule, naming its command-line option."
+    def bad(name, want):
+        raise ValueError(f"{name} (--{option}{name.replace('_', '-')}) must be {want}, got {getattr(obj, name)!r}")
+    for name, allowed in (choices or {}).items():
+        if getattr(obj, name) not in allowed: bad(name, ' or '.join(map(repr, allowed)))
+    for rule, names in rules.items():
+        want, ok = _RULES[rule]
+        for name in names:
+            if not ok(getattr(obj, name)): bad(name, want)
 
 # %% ../nbs/12_utils.ipynb #9e8042f9
 def cache_key(*parts) -> str:
