@@ -1,6 +1,6 @@
 """Break each mechanism the course teaches on purpose, one at a time, and check that its lesson's tests notice.
 
-    python tools/break_and_test.py            # every breakage (17 breakages: about 45 minutes on 2 cores)
+    python tools/break_and_test.py            # every breakage (20 breakages: about an hour on 2 cores)
     python tools/break_and_test.py freeze bptt  # the breakages whose names contain these words
     python tools/break_and_test.py --list
 
@@ -55,6 +55,14 @@ BREAKAGES = [
      'if backward: self.docs = [d[::-1] for d in self.docs]', 'if backward: pass'),
     ('resume: the random states are not restored', '06_finetune.ipynb',
      '_set_rng_states(self.pending[0]); _set_loader_state(self.dls.train, self.pending[1])', 'pass'),
+    ('settings: a batch size of 0 is accepted', '12_utils.ipynb',
+     "'positive': ('a positive integer', lambda v: is_int(v) and v >= 1)",
+     "'positive': ('a positive integer', lambda v: is_int(v) and v >= 0)"),
+    ('run config: the language model ignores the run\'s LM recipe', '09_replication.ipynb',
+     'recipe=cfg.lm, cfg=cfg.model', 'recipe=PAPER_LM, cfg=cfg.model'),
+    ('run config: the classifier ignores the run\'s classifier recipe', '09_replication.ipynb',
+     "history = gradual_unfreeze(learn, cfg.clas, checkpoint='stage', cbs=cbs)",
+     "history = gradual_unfreeze(learn, PAPER_CLAS, checkpoint='stage', cbs=cbs)"),
     ('attributions: scores misaligned by one token', '11_interpret.ipynb',
      'res.append(Attribution(toks, scores[::-1].copy() if backward else scores,',
      'res.append(Attribution(toks, np.roll(scores[::-1].copy() if backward else scores, 1),'),
