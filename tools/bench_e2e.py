@@ -116,7 +116,7 @@ def main():
         cfg = replace(PRESETS['sample'], lm_n_docs=None, data=str(path))   # fastai's recipe reads every text: so do we
         if a.tiny:
             path = tiny_copy(path, d/'tiny')
-            cfg = replace(cfg, data=str(path), clas_epochs=(1, 1))
+            cfg = replace(cfg, data=str(path), clas=cfg.clas.with_epochs((1, 1)))
         rows = {'ours': ours(path, cfg, d/'ours'), 'fastai': fastai_stock(path, cfg, d/'fastai')}
     print(f"\n{platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
           f"data {path} ({'tiny copy' if a.tiny else 'as given'})\n")
