@@ -1,4 +1,4 @@
-"""The plumbing under the lessons: where files go, safe writes, cache names, parallel work, one process at a time.
+"""The plumbing under the lessons: where files go, safe writes, checked settings, cache names, parallel work, one process at a time.
 
 Docs: https://ulmfit-course.github.io/ulmfit_course/utils.html.md"""
 
