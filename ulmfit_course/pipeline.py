@@ -236,10 +236,10 @@ def train_classifier(lm_dir, # Folder of a `finetune_lm` run (`save_lm`'s weight
                     ) -> tuple:
     "Stage 3: gradual unfreezing on top of the fine-tuned encoder; `(learner, history, test probabilities)`."
     out_dir = Path(out_dir)
-    _, vocab, _ = load_lm(lm_dir)
+    sd, vocab, _ = load_lm(lm_dir)   # read once: the classifier's data is numbered with this very vocabulary
     dls = clas_dls(df, vocab, bs=cfg.clas.bs, bptt=cfg.clas.bptt, seed=cfg.seed, backward=backward, device=pick_device(cfg.device))
     set_seed(cfg.seed)
-    learn = clas_learner(dls, lm_dir, cfg.clas, path=out_dir, model_dir='checkpoints')
+    learn = clas_learner(dls, sd, cfg.clas, path=out_dir, model_dir='checkpoints')
     if _use_fp16(cfg): learn.to_fp16()
     if not progress: learn.remove_cb(ProgressCallback)
     history = gradual_unfreeze(learn, cfg.clas, checkpoint='stage', cbs=cbs)
