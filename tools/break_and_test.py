@@ -1,6 +1,6 @@
 """Break each mechanism the course teaches on purpose, one at a time, and check that its lesson's tests notice.
 
-    python tools/break_and_test.py            # every breakage (20 breakages: about an hour on 2 cores)
+    python tools/break_and_test.py            # every breakage (22 breakages: about an hour on 2 cores)
     python tools/break_and_test.py freeze bptt  # the breakages whose names contain these words
     python tools/break_and_test.py --list
 
@@ -58,6 +58,10 @@ BREAKAGES = [
     ('settings: a batch size of 0 is accepted', '12_utils.ipynb',
      "'positive': ('a positive integer', lambda v: is_int(v) and v >= 1)",
      "'positive': ('a positive integer', lambda v: is_int(v) and v >= 0)"),
+    ('safe writes: the file is written in place, not through a temporary file', '12_utils.ipynb',
+     '        write(tmp)\n        os.replace(tmp, fname)', '        write(fname)'),
+    ('resume: the half-written files a kill left are kept', '12_utils.ipynb',
+     '    for p in left: p.unlink(missing_ok=True)', '    pass'),
     ('run config: the language model ignores the run\'s LM recipe', '09_replication.ipynb',
      'recipe=cfg.lm, cfg=cfg.model', 'recipe=PAPER_LM, cfg=cfg.model'),
     ('run config: the classifier ignores the run\'s classifier recipe', '09_replication.ipynb',

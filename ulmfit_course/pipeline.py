@@ -125,13 +125,14 @@ def prepare_run_dir(out, # The run's output folder
         diff = {k: (old.get(k), v) for k, v in flat_settings(cfg).items() if old.get(k) != v}
         if diff: raise ValueError(f"{out} holds a run with other settings, so it cannot be resumed with these: "
                                   + ', '.join(f"{k} was {a!r}, now {b!r}" for k, (a, b) in diff.items()))
+        remove_scratch(out)   # half-written files of a killed process (lesson 12)
         return out
     if out.exists() and any(out.iterdir()):
         what = "another run's checkpoints (run.json)" if spec.exists() else "files"
         raise FileExistsError(f"{out} already holds {what}: pass --resume to continue that run, or choose another --out. "
                               "Nothing was overwritten.")
     out.mkdir(parents=True, exist_ok=True)
-    spec.write_text(json.dumps({'config': _cfg_json(cfg)}, indent=1))
+    atomic_write(spec, lambda tmp: tmp.write_text(json.dumps({'config': _cfg_json(cfg)}, indent=1)))
     return out
 
 # %% ../nbs/09_replication.ipynb #56d70178
@@ -266,6 +267,12 @@ def pretrained_weights(cfg:RunConfig, # `cfg.pretrained`: 'small', 'wt103', a WT
         + ": pass sizes that match (--emb-sz, --n-hid, --n-layers; fastai's WT103 weights are the full preset's)")
     return sd, itos
 
+def _save_array(fname, a:np.ndarray):
+    "Save `a` as a `.npy` file, whole or not at all."
+    def write(tmp):
+        with open(tmp, 'wb') as f: np.save(f, a)
+    atomic_write(fname, write)
+
 def _imdb(cfg:RunConfig) -> Path:
     "The IMDB folder `cfg.data` names: a path, 'download' (fastai's, unless `$ULMFIT_IMDB` is set), or None."
     return imdb_path(None if cfg.data == 'download' else cfg.data, full=cfg.data == 'download')
@@ -317,8 +324,8 @@ def run_imdb(cfg:RunConfig=None, # Settings (default: the `sample` preset)
         metrics[f'clas_{d}'] = clas_hist.to_dict('records')
         if rank == 0:
             save_classifier(learn, work/f'clas_{d}'/'classifier.pth')
-            np.save(work/f'clas_{d}'/'test_probs.npy', p)   # for the ensemble, a confusion matrix, your own analysis
-            np.save(work/'test_targets.npy', targs)
+            _save_array(work/f'clas_{d}'/'test_probs.npy', p)   # for the ensemble, a confusion matrix, your own analysis
+            _save_array(work/'test_targets.npy', targs)
     if len(dirs) == 2: metrics['accuracy']['ensemble'] = float((((probs['fwd'] + probs['bwd']) / 2).argmax(1) == targs).mean())
     metrics['peak_memory'] = _peak_memory(device)
     metrics['seconds']['total'] = sum(metrics['seconds'].values())
@@ -390,7 +397,9 @@ def plot_run(history:pd.DataFrame, # Rows of `History`: stage, loss, lr
             if col == 'loss' and len(v) > 20: ax.plot(pd.Series(v).rolling(20).mean().to_numpy(), lw=1.5)
             ax.set(title=s, xlabel='batch')
         axs[0][0].set_ylabel(title)
-        fig.tight_layout(); fig.savefig(Path(out)/fname, dpi=90); plt.close(fig)
+        fig.tight_layout()
+        atomic_write(Path(out)/fname, lambda tmp: fig.savefig(tmp, format='png', dpi=90))
+        plt.close(fig)
 
 # %% ../nbs/09_replication.ipynb #87586710
 def _options() -> list:

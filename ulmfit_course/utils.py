@@ -6,13 +6,13 @@ Docs: https://ulmfit-course.github.io/ulmfit_course/utils.html.md"""
 
 # %% ../nbs/12_utils.ipynb #240eb2fb
 from __future__ import annotations
-import hashlib, math, multiprocessing as mp, numbers, os, uuid, warnings
+import hashlib, math, multiprocessing as mp, numbers, os, re, uuid, warnings
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from filelock import FileLock
 
 # %% auto #0
-__all__ = ['cache_dir', 'atomic_write', 'is_int', 'check_settings', 'cache_key', 'parallel_map', 'run_lock']
+__all__ = ['cache_dir', 'atomic_write', 'remove_scratch', 'is_int', 'check_settings', 'cache_key', 'parallel_map', 'run_lock']
 
 # %% ../nbs/12_utils.ipynb #2fa74be4
 def cache_dir() -> Path:
@@ -32,6 +32,15 @@ def atomic_write(fname, # The file to (re)write
         os.replace(tmp, fname)
     finally: tmp.unlink(missing_ok=True)
     return fname
+
+# %% ../nbs/12_utils.ipynb #29f6b575
+_SCRATCH = re.compile(r'\..+\.\d+\.[0-9a-f]{8}\.tmp')  # `atomic_write`'s temporary names
+
+def remove_scratch(folder) -> list:
+    "Delete the temporary files that writes killed halfway (`atomic_write`'s) left anywhere under `folder`; their paths."
+    left = [p for p in Path(folder).rglob('.*.tmp') if p.is_file() and _SCRATCH.fullmatch(p.name)]
+    for p in left: p.unlink(missing_ok=True)
+    return left
 
 # %% ../nbs/12_utils.ipynb #8b5b01eb
 def is_int(v) -> bool:
