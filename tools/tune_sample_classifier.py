@@ -10,8 +10,11 @@ compared on all 2,000 (paired: the same folds for each), which is four times les
     python tools/tune_sample_classifier.py runs/sample/lm_fwd
     python tools/tune_sample_classifier.py runs/sample/lm_fwd --folds 5 'lr 0.02, epochs 1,1,1,1,3, one rate'
 
-Prints one JSON line per candidate and fold (the held-out accuracy after each epoch, the seconds it took), then one
-per candidate with its accuracy over every held-out review.
+Prints one JSON line per candidate and fold (the held-out accuracy after each epoch, the seconds it took), one per
+candidate with its accuracy over every held-out review, and one per bag-of-words baseline trained and scored on the
+same folds. Measured with `--folds 3` on the shipped sample (2-core CPU, 1,200 held-out reviews, about 200 s per fold):
+the paper's discriminative factor 2.6 84.1%, one rate for every group 86.7%, factor 1.6 (the preset) 86.9%;
+tf-idf + logistic regression 87.7%, NB-weighted bigrams 87.4%.
 """
 import argparse, json, sys, time
 from dataclasses import replace
@@ -23,19 +26,19 @@ from ulmfit_course.data import imdb_sample_path, labeled_df
 from ulmfit_course.pretrain import load_lm
 from ulmfit_course.classifier import clas_dls
 from ulmfit_course.clas_training import clas_learner, gradual_unfreeze
-from ulmfit_course.pipeline import PRESETS
+from ulmfit_course.pipeline import PRESETS, bow_baselines
 
 CANDIDATES = {  # changes to the sample preset's classifier recipe (ClasRecipe fields; `epochs`: one stage per count)
-    'lr 0.01, epochs 1,1,1,1,2': dict(lr=0.01, epochs=(1, 1, 1, 1, 2)),
-    'lr 0.01, epochs 1,1,1,1,4': dict(lr=0.01, epochs=(1, 1, 1, 1, 4)),
-    'lr 0.02, epochs 1,1,1,1,2': dict(lr=0.02, epochs=(1, 1, 1, 1, 2)),
-    'lr 0.01, epochs 1,1,1,1,2, drop_mult 0.3': dict(lr=0.01, epochs=(1, 1, 1, 1, 2), drop_mult=0.3),
-    'lr 0.04, epochs 1,1,1,1,2': dict(lr=0.04, epochs=(1, 1, 1, 1, 2)),
-    'lr 0.02, epochs 1,1,1,1,3': dict(lr=0.02, epochs=(1, 1, 1, 1, 3)),
-    # one rate for every group (lesson 10: discriminative rates cost points at 500 labels)
+    'lr 0.01, epochs 1,1,1,1,2': dict(lr=0.01, epochs=(1, 1, 1, 1, 2), discr=2.6),
+    'lr 0.01, epochs 1,1,1,1,4': dict(lr=0.01, epochs=(1, 1, 1, 1, 4), discr=2.6),
+    'lr 0.02, epochs 1,1,1,1,2': dict(lr=0.02, epochs=(1, 1, 1, 1, 2), discr=2.6),
+    'lr 0.01, epochs 1,1,1,1,2, drop_mult 0.3': dict(lr=0.01, epochs=(1, 1, 1, 1, 2), drop_mult=0.3, discr=2.6),
+    'lr 0.04, epochs 1,1,1,1,2': dict(lr=0.04, epochs=(1, 1, 1, 1, 2), discr=2.6),
+    'lr 0.02, epochs 1,1,1,1,3': dict(lr=0.02, epochs=(1, 1, 1, 1, 3), discr=2.6),   # the paper's factor 2.6
+    # milder or no discriminative rates (lesson 10: the paper's 2.6 costs points at 500 labels)
     'lr 0.02, epochs 1,1,1,1,3, one rate': dict(lr=0.02, epochs=(1, 1, 1, 1, 3), discr=1.),
     'lr 0.01, epochs 1,1,1,1,3, one rate': dict(lr=0.01, epochs=(1, 1, 1, 1, 3), discr=1.),
-    'lr 0.02, epochs 1,1,1,1,3, discr 1.6': dict(lr=0.02, epochs=(1, 1, 1, 1, 3), discr=1.6),
+    'lr 0.02, epochs 1,1,1,1,3, discr 1.6': dict(lr=0.02, epochs=(1, 1, 1, 1, 3), discr=1.6),   # the preset
 }
 
 def candidate_recipe(over:dict):
@@ -70,13 +73,18 @@ def main(lm_dir, names=(), n_folds:int=1):
                               'seconds': round(time.time() - t0)}), flush=True)
         print(json.dumps({'candidate': name, 'folds': n_folds, 'held_out_reviews': n, 'held_out_accuracy': right / n,
                           'standard_error': (right / n * (1 - right / n) / n) ** 0.5}), flush=True)
+    # the bar to clear: the bag-of-words baselines (lesson 09) trained and scored on exactly the same folds
+    scores = [bow_baselines(train, seed=seed) for train in folds]
+    for b in scores[0]:
+        print(json.dumps({'baseline': b, 'folds': n_folds, 'per_fold': [s[b]['accuracy'] for s in scores],
+                          'held_out_accuracy': sum(s[b]['accuracy'] for s in scores) / n_folds}), flush=True)
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('lm_dir', help="a finetune_lm folder with lm.pth (runs/sample/lm_fwd after `ulmfit-imdb --out runs/sample`)")
     p.add_argument('candidates', nargs='*', help=f"names of CANDIDATES (default: all): {list(CANDIDATES)}")
     p.add_argument('--folds', type=int, default=1, choices=range(1, 6), help="held-out fifths to score on (default 1)")
-    a = p.parse_args()
+    a = p.parse_intermixed_args()   # options and candidate names in any order
     if not (Path(a.lm_dir)/'lm.pth').exists(): sys.exit(f"{a.lm_dir} has no lm.pth: give a finetune_lm folder "
                                                          "(runs/sample/lm_fwd after `ulmfit-imdb --out runs/sample`)")
     unknown = [n for n in a.candidates if n not in CANDIDATES]
