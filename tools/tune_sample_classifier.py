@@ -25,16 +25,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ulmfit_course.data import imdb_sample_path, labeled_df
 from ulmfit_course.pretrain import load_lm
 from ulmfit_course.classifier import clas_dls
-from ulmfit_course.clas_training import clas_learner, gradual_unfreeze
+from ulmfit_course.clas_training import PAPER_CLAS, clas_learner, gradual_unfreeze
 from ulmfit_course.pipeline import PRESETS, bow_baselines
 
 CANDIDATES = {  # changes to the sample preset's classifier recipe (ClasRecipe fields; `epochs`: one stage per count)
-    'lr 0.01, epochs 1,1,1,1,2': dict(lr=0.01, epochs=(1, 1, 1, 1, 2), discr=2.6),
-    'lr 0.01, epochs 1,1,1,1,4': dict(lr=0.01, epochs=(1, 1, 1, 1, 4), discr=2.6),
-    'lr 0.02, epochs 1,1,1,1,2': dict(lr=0.02, epochs=(1, 1, 1, 1, 2), discr=2.6),
-    'lr 0.01, epochs 1,1,1,1,2, drop_mult 0.3': dict(lr=0.01, epochs=(1, 1, 1, 1, 2), drop_mult=0.3, discr=2.6),
-    'lr 0.04, epochs 1,1,1,1,2': dict(lr=0.04, epochs=(1, 1, 1, 1, 2), discr=2.6),
-    'lr 0.02, epochs 1,1,1,1,3': dict(lr=0.02, epochs=(1, 1, 1, 1, 3), discr=2.6),   # the paper's factor 2.6
+    'lr 0.01, epochs 1,1,1,1,2': dict(lr=0.01, epochs=(1, 1, 1, 1, 2), discr=PAPER_CLAS.discr),
+    'lr 0.01, epochs 1,1,1,1,4': dict(lr=0.01, epochs=(1, 1, 1, 1, 4), discr=PAPER_CLAS.discr),
+    'lr 0.02, epochs 1,1,1,1,2': dict(lr=0.02, epochs=(1, 1, 1, 1, 2), discr=PAPER_CLAS.discr),
+    'lr 0.01, epochs 1,1,1,1,2, drop_mult 0.3': dict(lr=0.01, epochs=(1, 1, 1, 1, 2), drop_mult=0.3, discr=PAPER_CLAS.discr),
+    'lr 0.04, epochs 1,1,1,1,2': dict(lr=0.04, epochs=(1, 1, 1, 1, 2), discr=PAPER_CLAS.discr),
+    'lr 0.02, epochs 1,1,1,1,3': dict(lr=0.02, epochs=(1, 1, 1, 1, 3), discr=PAPER_CLAS.discr),   # the paper's factor (2.6)
     # milder or no discriminative rates (lesson 10: the paper's 2.6 costs points at 500 labels)
     'lr 0.02, epochs 1,1,1,1,3, one rate': dict(lr=0.02, epochs=(1, 1, 1, 1, 3), discr=1.),
     'lr 0.01, epochs 1,1,1,1,3, one rate': dict(lr=0.01, epochs=(1, 1, 1, 1, 3), discr=1.),
