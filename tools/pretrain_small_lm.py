@@ -9,12 +9,18 @@ review a classifier is scored on has been seen by this model.
     python tools/pretrain_small_lm.py --imdb ../shared/data/imdb.tgz --wikitext ../shared/data/wikitext2-sample.tgz
     python tools/pretrain_small_lm.py ... --resume     # after an interruption: continues from the last finished epoch
 
+To train further from a model already made (its architecture and vocabulary are kept, its provenance is nested in the
+new one), and to checkpoint every few minutes on a long pass, read IMDB in shards, one shard per epoch:
+
+    python tools/pretrain_small_lm.py --init ulmfit_course/assets/small_lm --wiki-epochs 0 --n-reviews 75000 \
+        --imdb-epochs 1 --shards 10 --work runs/small_lm_75k --out runs/small_lm_75k/model ...
+
 Every epoch is checkpointed under `--work`; the finished model is written in fastai's pretrained format
 (`lstm_fwd.pth` in fp16, `lstm_fwd.pkl`), with `provenance.json` (data, token counts, epochs, validation
 perplexity, hardware, wall time and the command), so `load_wt103('fwd', path=...)` reads it like WT103.
 """
 from __future__ import annotations
-import argparse, json, os, pickle, platform, random, shlex, sys, time
+import argparse, hashlib, json, os, pickle, platform, random, shlex, sys, time
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -26,10 +32,10 @@ from fastai.torch_core import set_seed
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ulmfit_course.data import check_imdb_folder, extract_archive
 from ulmfit_course.tokens import tokenize_corpus, Vocab
-from ulmfit_course.lm_data import lm_dls, split_docs
-from ulmfit_course.awd_lstm import lm_config
+from ulmfit_course.lm_data import LMLoader, lm_dls, split_docs
+from ulmfit_course.awd_lstm import lm_config, load_wt103, lm_sizes
 from ulmfit_course.pretrain import wikitext_texts
-from ulmfit_course.finetune import lm_learner, FASTAI_LM, CheckpointResume
+from ulmfit_course.finetune import lm_learner, FASTAI_LM, CheckpointResume, _loader_state, _set_loader_state
 
 ASSET_DIR = Path(__file__).resolve().parents[1]/'ulmfit_course'/'assets'/'small_lm'
 
@@ -47,10 +53,43 @@ class EpochLog(Callback):
         with open(self.fname, 'a') as f: f.write(json.dumps(row) + '\n')
         print(json.dumps(row), flush=True)
 
+class ShardLoader:
+    "Training batches from one shard of the documents per epoch, the shards in turn: a long pass cut into epochs."
+    def __init__(self, shards:list): self.shards, self.k = shards, 0
+    def __getattr__(self, name):  # bs, bptt, var_len, device, n, one_batch...: those of the shard read next
+        if name.startswith('__') or 'shards' not in self.__dict__: raise AttributeError(name)
+        return getattr(self.shards[self.k], name)
+    def __len__(self): return len(self.shards[self.k])
+    def __iter__(self):
+        yield from self.shards[self.k]
+        self.k = (self.k + 1) % len(self.shards)
+    def to(self, device):
+        for s in self.shards: s.to(device)
+        return self
+    # what CheckpointResume saves and restores, so that a resumed run reads the same shards in the same order
+    def state_dict(self): return {'k': self.k, 'shards': [_loader_state(s) for s in self.shards]}
+    def load_state_dict(self, st):
+        self.k = st['k']
+        for s, ss in zip(self.shards, st['shards']): _set_loader_state(s, ss)
+
+def sharded_dls(train:list, valid:list, n_shards:int, bs:int, bptt:int, seed:int):
+    "`lm_dls`, with the training documents dealt into `n_shards` loaders that take turns, one per epoch."
+    dls = lm_dls(train, valid, bs=bs, bptt=bptt, seed=seed, device='cpu')
+    if n_shards > 1:
+        dls.loaders[0] = ShardLoader([LMLoader(train[k::n_shards], bs=bs, bptt=bptt, seed=seed + k, device='cpu')
+                                      for k in range(n_shards)])
+    return dls
+
 def imdb_reviews(path:Path) -> list:
     "The review files of IMDB's `unsup` and `train` folders (never `test`)."
     path = check_imdb_folder(extract_archive(path) if path.is_file() else path)
     return [f for d in ('unsup', 'train') for f in sorted((path/d).rglob('*.txt'))]
+
+def reproduce_chain(init:str, init_prov:dict, command:str) -> list:
+    "The commands that make this model from nothing: those of the model it started from (if any), then its own."
+    if not init: return [command]
+    before = (init_prov or {}).get('reproduce') or [(init_prov or {}).get('command') or f"(the model in {init}: no provenance)"]
+    return before + [command]
 
 def cpu_name() -> str:
     try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
@@ -63,6 +102,11 @@ def main(argv=None):
     p.add_argument('--n-reviews', type=int, default=30000, help="reviews drawn from unsup+train (default 30000)")
     p.add_argument('--wiki-epochs', type=int, default=2)
     p.add_argument('--imdb-epochs', type=int, default=2)
+    p.add_argument('--shards', type=int, default=1, help="IMDB epochs read 1/shards of the reviews each (a checkpoint per shard); "
+                   "--imdb-epochs counts whole passes (default 1)")
+    p.add_argument('--valid-pct', type=float, default=0.02, help="IMDB reviews held out to measure perplexity (default 0.02)")
+    p.add_argument('--init', help="start from this pretrained model (fastai's format, e.g. the shipped one): "
+                   "its sizes and vocabulary replace --emb-sz, --n-hid, --n-layers and --max-vocab")
     p.add_argument('--emb-sz', type=int, default=128)
     p.add_argument('--n-hid', type=int, default=256)
     p.add_argument('--n-layers', type=int, default=3)
@@ -76,6 +120,8 @@ def main(argv=None):
     p.add_argument('--out', default=str(ASSET_DIR), help="where the finished model goes (default: the package's assets)")
     p.add_argument('--resume', action='store_true', help="continue from the checkpoints in --work")
     a = p.parse_args(argv)
+    if a.shards < 1: p.error(f"--shards must be at least 1, got {a.shards}")
+    if a.imdb_epochs < 1 or a.wiki_epochs < 0: p.error("need --imdb-epochs >= 1 and --wiki-epochs >= 0")
     work = Path(a.work)
     if work.exists() and any(work.iterdir()) and not a.resume:
         sys.exit(f"{work} already holds a run: pass --resume to continue it, or choose another --work")
@@ -83,29 +129,39 @@ def main(argv=None):
     log = work/'epochs.jsonl'
 
     t_start = time.time()
+    init_sd = None
+    if a.init:  # the course's WT103 loading code: it checks the files and reads the fp16 weights back in fp32
+        init_sd, itos = load_wt103('fwd', path=a.init)
+        init_prov = Path(a.init)/'provenance.json'
+        init_prov = json.loads(init_prov.read_text()) if init_prov.exists() else None
+        a.emb_sz, a.n_hid, a.n_layers = (lm_sizes(init_sd)[k] for k in ('emb_sz', 'n_hid', 'n_layers'))
     wiki = wikitext_texts(a.wikitext)
     files = imdb_reviews(Path(a.imdb).expanduser())
     files = sorted(random.Random(a.seed).sample(files, min(a.n_reviews, len(files))))
     wiki_corpus, imdb_corpus = tokenize_corpus(wiki), tokenize_corpus(files)
-    vocab = Vocab.from_counter(wiki_corpus.counter + imdb_corpus.counter, min_freq=3, max_vocab=a.max_vocab)
+    vocab = Vocab(itos) if a.init else Vocab.from_counter(wiki_corpus.counter + imdb_corpus.counter, min_freq=3,
+                                                          max_vocab=a.max_vocab)
     cfg = replace(lm_config(a.drop_mult), emb_sz=a.emb_sz, n_hid=a.n_hid, n_layers=a.n_layers)
     prep_s = time.time() - t_start
 
     set_seed(a.seed)
     learn = None
     stats = {}
-    for stage, corpus, n_epoch, valid_pct in (('wikitext', wiki_corpus, a.wiki_epochs, 0.1),
-                                              ('imdb', imdb_corpus, a.imdb_epochs, 0.02)):
+    for stage, corpus, n_epoch, valid_pct, n_shards in (('wikitext', wiki_corpus, a.wiki_epochs, 0.1, 1),
+                                                        ('imdb', imdb_corpus, a.imdb_epochs, a.valid_pct, a.shards)):
+        if n_epoch == 0: continue
         train, valid = split_docs(corpus.numericalize(vocab), valid_pct=valid_pct, seed=a.seed)
-        dls = lm_dls(train, valid, bs=a.bs, bptt=a.bptt, seed=a.seed, device='cpu')
+        dls = sharded_dls(train, valid, n_shards, a.bs, a.bptt, a.seed)
         if learn is None:
             learn = lm_learner(dls, len(vocab), cfg, FASTAI_LM, path=work, model_dir='checkpoints')
             learn.remove_cb(ProgressCallback)  # a log file, not a terminal: one line per epoch (EpochLog)
+            if init_sd is not None: learn.model.load_state_dict(init_sd)
         else: learn.dls = dls
-        learn.fit_one_cycle(n_epoch, a.lr, moms=FASTAI_LM.moms, cbs=[CheckpointResume(stage), EpochLog(log, stage)])
+        learn.fit_one_cycle(n_epoch * n_shards, a.lr, moms=FASTAI_LM.moms,
+                            cbs=[CheckpointResume(stage), EpochLog(log, stage)])
         val = learn.validate()
         stats[stage] = {'documents': len(corpus), 'tokens': int(corpus.lengths.sum()), 'train_docs': len(train),
-                        'valid_docs': len(valid), 'epochs': n_epoch,
+                        'valid_docs': len(valid), 'epochs': n_epoch, 'shards': n_shards,
                         'valid_loss': float(val[0]), 'valid_accuracy': float(val[1]), 'valid_perplexity': float(val[2])}
         print(f"{stage}: {stats[stage]}", flush=True)
 
@@ -119,13 +175,17 @@ def main(argv=None):
     with open(out/'lstm_fwd.pkl', 'wb') as f: pickle.dump(list(vocab.itos), f)
     epochs = [json.loads(l) for l in log.read_text().splitlines()]
     import fastai
+    command = 'python tools/pretrain_small_lm.py ' + ' '.join(shlex.quote(x) for x in (argv or sys.argv[1:]) if x != '--resume')
     prov = {
         'what': "AWD-LSTM language model (forward), fastai's pretrained format: lstm_fwd.pth (fp16 state dict) + lstm_fwd.pkl (itos)",
         'model': {**asdict(cfg), 'vocab_size': len(vocab), 'parameters': sum(p.numel() for p in learn.model.parameters())},
+        'init': {'path': a.init, 'lstm_fwd.pth sha256': hashlib.sha256((Path(a.init)/'lstm_fwd.pth').read_bytes()).hexdigest(),
+                 'provenance': init_prov} if a.init else None,
         'data': {'sources': {'wikitext': str(a.wikitext),
                              'imdb': f"{a.imdb}: {len(files):,} reviews drawn (seed {a.seed}) from unsup + train; test never read"},
                  'stages': stats},
-        'training': {'schedule': 'one-cycle per stage (wikitext, then imdb)', 'lr': a.lr, 'bs': a.bs, 'bptt': a.bptt,
+        'training': {'schedule': f"one-cycle per stage ({' then '.join(stats)}); an IMDB pass in {a.shards} epoch(s) "
+                                 "of one shard each", 'lr': a.lr, 'bs': a.bs, 'bptt': a.bptt,
                      'variable_length_bptt': True, 'adam_betas': FASTAI_LM.betas, 'moms': FASTAI_LM.moms, 'wd': FASTAI_LM.wd,
                      'ar_tar': (2., 1.), 'seed': a.seed},
         'epochs': epochs,
@@ -133,7 +193,8 @@ def main(argv=None):
                      'torch': torch.__version__, 'fastai': fastai.__version__},
         'wall_time_s': {'training (sum of epochs, across resumes)': sum(e['seconds'] for e in epochs),
                         'tokenizing and vocab (last invocation)': prep_s},
-        'command': 'python tools/pretrain_small_lm.py ' + ' '.join(shlex.quote(x) for x in (argv or sys.argv[1:]) if x != '--resume'),
+        'command': command,
+        'reproduce': reproduce_chain(a.init, init_prov, command),
     }
     (out/'provenance.json').write_text(json.dumps(prov, indent=1))
     print(f"saved {out} ({(out/'lstm_fwd.pth').stat().st_size / 2**20:.1f} MiB)")
