@@ -103,9 +103,9 @@ def main(argv=None):
     p.add_argument('--wiki-epochs', type=int, default=2)
     p.add_argument('--imdb-epochs', type=int, default=2)
     p.add_argument('--shards', type=int, default=1, help="IMDB epochs read 1/shards of the reviews each (a checkpoint per shard); "
-                   "--imdb-epochs counts whole passes (default 1)")
+                   "--imdb-epochs counts whole passes (default 1: an epoch is a pass)")
     p.add_argument('--valid-pct', type=float, default=0.02, help="IMDB reviews held out to measure perplexity (default 0.02)")
-    p.add_argument('--init', help="start from this pretrained model (fastai's format, e.g. the shipped one): "
+    p.add_argument('--init', help="start from the pretrained model in this folder (fastai's format, e.g. the shipped one): "
                    "its sizes and vocabulary replace --emb-sz, --n-hid, --n-layers and --max-vocab")
     p.add_argument('--emb-sz', type=int, default=128)
     p.add_argument('--n-hid', type=int, default=256)
@@ -129,11 +129,12 @@ def main(argv=None):
     log = work/'epochs.jsonl'
 
     t_start = time.time()
-    init_sd = None
+    init_sd = init_prov = init_sha = None
     if a.init:  # the course's WT103 loading code: it checks the files and reads the fp16 weights back in fp32
+        if not Path(a.init).is_dir(): sys.exit(f"--init {a.init}: not a folder (one with lstm_fwd.pth and lstm_fwd.pkl)")
         init_sd, itos = load_wt103('fwd', path=a.init)
-        init_prov = Path(a.init)/'provenance.json'
-        init_prov = json.loads(init_prov.read_text()) if init_prov.exists() else None
+        init_sha = hashlib.sha256((Path(a.init)/'lstm_fwd.pth').read_bytes()).hexdigest()
+        if (Path(a.init)/'provenance.json').exists(): init_prov = json.loads((Path(a.init)/'provenance.json').read_text())
         a.emb_sz, a.n_hid, a.n_layers = (lm_sizes(init_sd)[k] for k in ('emb_sz', 'n_hid', 'n_layers'))
     wiki = wikitext_texts(a.wikitext)
     files = imdb_reviews(Path(a.imdb).expanduser())
@@ -179,8 +180,7 @@ def main(argv=None):
     prov = {
         'what': "AWD-LSTM language model (forward), fastai's pretrained format: lstm_fwd.pth (fp16 state dict) + lstm_fwd.pkl (itos)",
         'model': {**asdict(cfg), 'vocab_size': len(vocab), 'parameters': sum(p.numel() for p in learn.model.parameters())},
-        'init': {'path': a.init, 'lstm_fwd.pth sha256': hashlib.sha256((Path(a.init)/'lstm_fwd.pth').read_bytes()).hexdigest(),
-                 'provenance': init_prov} if a.init else None,
+        'init': {'path': a.init, 'lstm_fwd.pth sha256': init_sha, 'provenance': init_prov} if a.init else None,
         'data': {'sources': {'wikitext': str(a.wikitext),
                              'imdb': f"{a.imdb}: {len(files):,} reviews drawn (seed {a.seed}) from unsup + train; test never read"},
                  'stages': stats},
