@@ -1,6 +1,7 @@
 """Write README.md from nbs/index.ipynb where quarto (and so `nbdev-readme`) is not installed.
 
-Markdown cells are copied as they are; code cells are shown as ```python blocks unless they carry an nbdev
+Markdown cells are copied with their relative links (written from `nbs/`, where the notebook is) made relative to the
+repository root, where README.md is; code cells are shown as ```python blocks unless they carry an nbdev
 directive that hides them (`#| hide`, `#| include: false`, `#| echo: false`); their text outputs follow.
 """
 import json, re
@@ -9,10 +10,11 @@ from pathlib import Path
 root = Path(__file__).resolve().parents[1]
 nb = json.loads((root/'nbs'/'index.ipynb').read_text(encoding='utf-8'))
 hidden = re.compile(r'^#\|\s*(hide|include:\s*false|echo:\s*false)\s*$', re.M)
+relative_link = re.compile(r'\]\((?![a-z]+:|#|/)([^)]+)\)')   # not a URL, an anchor or an absolute path
 out = []
 for cell in nb['cells']:
     src = ''.join(cell['source'])
-    if cell['cell_type'] == 'markdown': out.append(src)
+    if cell['cell_type'] == 'markdown': out.append(relative_link.sub(r'](nbs/\1)', src))
     elif cell['cell_type'] == 'code' and not hidden.search(src):
         code = '\n'.join(l for l in src.splitlines() if not l.startswith('#|')).strip()
         if code: out.append(f'```python\n{code}\n```')
