@@ -69,6 +69,7 @@ def main():
            'epochs': n_epochs, 'seconds': lm_s, 'train_tokens_per_s_validation_included': n_tok / lm_s,
            'valid_perplexity': float(learn.recorder.values[-1][-1])}}
     save_lm(learn.model, vocab, cfg, out/'lm')
+    write(res, out)   # the language model's figures survive a classifier stage cut short by a time limit
     # the tiny run takes 300 reviews of each split at random (the files come sorted by label)
     pick = lambda s: np.random.default_rng(0).permutation(np.flatnonzero(split == s))[:300] if a.tiny else np.flatnonzero(split == s)
     tr, te = pick(1), pick(2)
@@ -83,6 +84,10 @@ def main():
     res['clas'] = {'train_reviews': len(tr), 'test_reviews': len(te), 'epochs': list(PAPER_CLAS.epochs),
                    'seconds': time.time() - t0, 'test_accuracy': float((probs.argmax(1) == y).float().mean())}
     res['total_seconds'] = time.time() - t_all
+    write(res, out)
+
+
+def write(res, out):
     (out/'gpu_run.json').write_text(json.dumps(res, indent=1))
     print(json.dumps(res, indent=1))
 
