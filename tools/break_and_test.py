@@ -1,6 +1,6 @@
 """Break each mechanism the course teaches on purpose, one at a time, and check that its lesson's tests notice.
 
-    python tools/break_and_test.py            # every breakage (23 breakages: about an hour on 2 cores)
+    python tools/break_and_test.py            # every breakage (24 breakages: about an hour on 2 cores)
     python tools/break_and_test.py freeze bptt  # the breakages whose names contain these words
     python tools/break_and_test.py --list
 
@@ -71,6 +71,8 @@ BREAKAGES = [
      '    return convert_weights(sd, old_itos, itos), cfg',
      '    return convert_weights({k: torch.randn_like(v.float()) * 0.05 for k, v in sd.items()}, old_itos, itos), cfg',
      '10_ablations.ipynb'),
+    ('low-shot steps: small label sets keep the preset\'s epochs', '10_ablations.ipynb',
+     '    return replace(recipe, epochs=tuple(e * max(k, 1) for e in recipe.epochs))', '    return recipe'),
     ('attributions: scores misaligned by one token', '11_interpret.ipynb',
      'res.append(Attribution(toks, scores[::-1].copy() if backward else scores,',
      'res.append(Attribution(toks, np.roll(scores[::-1].copy() if backward else scores, 1),'),
