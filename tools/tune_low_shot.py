@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """Choose how the classifier trains on very few labels, on held-out training reviews of the shipped sample.
 
-Lesson 10's low-shot curve trains the `sample` preset's classifier on 100 to 2,000 labels with the preset's epochs.
-At 100 labels that is 3 batches an epoch, 30 optimizer steps in all, and the classifier can stay at chance. This
+Lesson 10's low-shot curve trains the `sample` preset's classifier on 100 to 2,000 labels. With the preset's epochs
+alone, 100 labels make 3 batches an epoch, 30 optimizer steps in all, and the classifier can stay at chance. This
 script compares ways of giving small label sets more steps. For each size and draw, `n` labelled reviews are drawn
 from the sample's 2,000 training reviews and a classifier trained from the given fine-tuned language model is scored
 on 600 *other* training reviews. The sample's test reviews play no part.
