@@ -53,8 +53,10 @@ def candidate_recipe(n:int, min_steps:int=0, bs_div:int=2):
 
 def score(lm_dir, vocab, recipe, train:pd.DataFrame, held:pd.DataFrame, seed:int) -> float:
     "Accuracy on `held` of a classifier trained on `train` from `lm_dir` with `recipe` (validated once, at the end)."
-    dls = clas_dls(pd.concat([train.assign(is_valid=False), held.iloc[:8].assign(is_valid=True)]), vocab, bs=recipe.bs, bptt=recipe.bptt, seed=seed)
-    held_dl = clas_dls(pd.concat([train.iloc[:2].assign(is_valid=False), held.assign(is_valid=True)]), vocab, bs=recipe.bs, bptt=recipe.bptt).valid
+    kw = dict(bs=recipe.bs, bptt=recipe.bptt)
+    # as in lesson 10: the loader validates on a token 8 reviews; `held` is scored once, at the end
+    dls = clas_dls(pd.concat([train.assign(is_valid=False), held.iloc[:8].assign(is_valid=True)]), vocab, seed=seed, **kw)
+    held_dl = clas_dls(pd.concat([train.iloc[:2].assign(is_valid=False), held.assign(is_valid=True)]), vocab, **kw).valid
     set_seed(seed)
     learn = clas_learner(dls, lm_dir, recipe)
     with learn.no_bar(), learn.no_logging():
