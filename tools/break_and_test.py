@@ -1,6 +1,6 @@
 """Break each mechanism the course teaches on purpose, one at a time, and check that its lesson's tests notice.
 
-    python tools/break_and_test.py            # every breakage (24 breakages: about an hour on 2 cores)
+    python tools/break_and_test.py            # every breakage (26 breakages: about an hour on 2 cores)
     python tools/break_and_test.py freeze bptt  # the breakages whose names contain these words
     python tools/break_and_test.py --list
 
@@ -71,6 +71,12 @@ BREAKAGES = [
      '    return convert_weights(sd, old_itos, itos), cfg',
      '    return convert_weights({k: torch.randn_like(v.float()) * 0.05 for k, v in sd.items()}, old_itos, itos), cfg',
      '10_ablations.ipynb'),
+    ('backward weights: the shipped forward model is read for the backward one', '05_pretrain.ipynb',
+     "    return load_wt103('bwd' if backward else 'fwd', path=wt103_path if pretrained == 'wt103' else pretrained)",
+     "    return load_wt103('fwd', path=wt103_path if pretrained == 'wt103' else pretrained)"),
+    ('WT103 files: a folder with only the forward model hands it out as the backward one', '04_awd_lstm.ipynb',
+     'if len(pths) == 1 and len(pkls) == 1 and other not in pths[0].name:', 'if len(pths) == 1 and len(pkls) == 1:',
+     '05_pretrain.ipynb'),
     ('low-shot steps: small label sets keep the preset\'s epochs', '10_ablations.ipynb',
      '    return replace(recipe, epochs=tuple(e * max(k, 1) for e in recipe.epochs))', '    return recipe'),
     ('attributions: scores misaligned by one token', '11_interpret.ipynb',

@@ -18,6 +18,13 @@ new one), and to checkpoint every few minutes on a long pass, read IMDB in shard
 Every epoch is checkpointed under `--work`; the finished model is written in fastai's pretrained format
 (`lstm_fwd.pth` in fp16, `lstm_fwd.pkl`), with `provenance.json` (data, token counts, epochs, validation
 perplexity, hardware, wall time and the command), so `load_wt103('fwd', path=...)` reads it like WT103.
+
+The backward model, for the paper's forward + backward ensemble, is the same recipe with every document read right to
+left, and the forward model's vocabulary, so that both read the same words. It is saved beside the forward one as
+`lstm_bwd.pth`/`.pkl` with `provenance_bwd.json`:
+
+    python tools/pretrain_small_lm.py --backward --vocab-from ulmfit_course/assets/small_lm --shards 4 \
+        --work runs/small_lm_bwd --out runs/small_lm_bwd/model ...
 """
 from __future__ import annotations
 import argparse, hashlib, json, os, pickle, platform, random, shlex, sys, time
@@ -72,11 +79,12 @@ class ShardLoader:
         self.k = st['k']
         for s, ss in zip(self.shards, st['shards']): _set_loader_state(s, ss)
 
-def sharded_dls(train:list, valid:list, n_shards:int, bs:int, bptt:int, seed:int):
+def sharded_dls(train:list, valid:list, n_shards:int, bs:int, bptt:int, seed:int, backward:bool=False):
     "`lm_dls`, with the training documents dealt into `n_shards` loaders that take turns, one per epoch."
-    dls = lm_dls(train, valid, bs=bs, bptt=bptt, seed=seed, device='cpu')
+    dls = lm_dls(train, valid, bs=bs, bptt=bptt, seed=seed, backward=backward, device='cpu')
     if n_shards > 1:
-        dls.loaders[0] = ShardLoader([LMLoader(train[k::n_shards], bs=bs, bptt=bptt, seed=seed + k, device='cpu')
+        dls.loaders[0] = ShardLoader([LMLoader(train[k::n_shards], bs=bs, bptt=bptt, seed=seed + k, backward=backward,
+                                                device='cpu')
                                       for k in range(n_shards)])
     return dls
 
@@ -107,6 +115,10 @@ def main(argv=None):
     p.add_argument('--valid-pct', type=float, default=0.02, help="IMDB reviews held out to measure perplexity (default 0.02)")
     p.add_argument('--init', help="start from the pretrained model in this folder (fastai's format, e.g. the shipped one): "
                    "its sizes and vocabulary replace --emb-sz, --n-hid, --n-layers and --max-vocab")
+    p.add_argument('--backward', action='store_true', help="a backward model: every document read right to left, saved as "
+                   "lstm_bwd.pth/.pkl with provenance_bwd.json")
+    p.add_argument('--vocab-from', help="take the vocabulary of the model in this folder (its lstm_fwd.pkl), so that a backward "
+                   "model shares the forward one's words; default: built from the text, up to --max-vocab")
     p.add_argument('--emb-sz', type=int, default=128)
     p.add_argument('--n-hid', type=int, default=256)
     p.add_argument('--n-layers', type=int, default=3)
@@ -127,21 +139,26 @@ def main(argv=None):
         sys.exit(f"{work} already holds a run: pass --resume to continue it, or choose another --work")
     work.mkdir(parents=True, exist_ok=True)
     log = work/'epochs.jsonl'
+    name = 'bwd' if a.backward else 'fwd'
+    prov_name = 'provenance_bwd.json' if a.backward else 'provenance.json'
 
     t_start = time.time()
     init_sd = init_prov = init_sha = None
     if a.init:  # the course's WT103 loading code: it checks the files and reads the fp16 weights back in fp32
-        if not Path(a.init).is_dir(): sys.exit(f"--init {a.init}: not a folder (one with lstm_fwd.pth and lstm_fwd.pkl)")
-        init_sd, itos = load_wt103('fwd', path=a.init)
-        init_sha = hashlib.sha256((Path(a.init)/'lstm_fwd.pth').read_bytes()).hexdigest()
-        if (Path(a.init)/'provenance.json').exists(): init_prov = json.loads((Path(a.init)/'provenance.json').read_text())
+        if not Path(a.init).is_dir(): sys.exit(f"--init {a.init}: not a folder (one with lstm_{name}.pth and lstm_{name}.pkl)")
+        init_sd, itos = load_wt103(name, path=a.init)
+        init_sha = hashlib.sha256((Path(a.init)/f'lstm_{name}.pth').read_bytes()).hexdigest()
+        if (Path(a.init)/prov_name).exists(): init_prov = json.loads((Path(a.init)/prov_name).read_text())
         a.emb_sz, a.n_hid, a.n_layers = (lm_sizes(init_sd)[k] for k in ('emb_sz', 'n_hid', 'n_layers'))
+    elif a.vocab_from:
+        if not (Path(a.vocab_from)/'lstm_fwd.pkl').is_file(): sys.exit(f"--vocab-from {a.vocab_from}: no lstm_fwd.pkl there")
+        with open(Path(a.vocab_from)/'lstm_fwd.pkl', 'rb') as f: itos = list(pickle.load(f))
     wiki = wikitext_texts(a.wikitext)
     files = imdb_reviews(Path(a.imdb).expanduser())
     files = sorted(random.Random(a.seed).sample(files, min(a.n_reviews, len(files))))
     wiki_corpus, imdb_corpus = tokenize_corpus(wiki), tokenize_corpus(files)
-    vocab = Vocab(itos) if a.init else Vocab.from_counter(wiki_corpus.counter + imdb_corpus.counter, min_freq=3,
-                                                          max_vocab=a.max_vocab)
+    vocab = (Vocab(itos) if a.init or a.vocab_from else
+             Vocab.from_counter(wiki_corpus.counter + imdb_corpus.counter, min_freq=3, max_vocab=a.max_vocab))
     cfg = replace(lm_config(a.drop_mult), emb_sz=a.emb_sz, n_hid=a.n_hid, n_layers=a.n_layers)
     prep_s = time.time() - t_start
 
@@ -152,7 +169,7 @@ def main(argv=None):
                                                         ('imdb', imdb_corpus, a.imdb_epochs, a.valid_pct, a.shards)):
         if n_epoch == 0: continue
         train, valid = split_docs(corpus.numericalize(vocab), valid_pct=valid_pct, seed=a.seed)
-        dls = sharded_dls(train, valid, n_shards, a.bs, a.bptt, a.seed)
+        dls = sharded_dls(train, valid, n_shards, a.bs, a.bptt, a.seed, a.backward)
         if learn is None:
             learn = lm_learner(dls, len(vocab), cfg, FASTAI_LM, path=work, model_dir='checkpoints')
             learn.remove_cb(ProgressCallback)  # a log file, not a terminal: one line per epoch (EpochLog)
@@ -172,15 +189,17 @@ def main(argv=None):
     halves = {}
     sd = {k: halves.setdefault(v.data_ptr(), v.half()) if v.is_floating_point() else v
           for k, v in learn.model.state_dict().items()}
-    torch.save(sd, out/'lstm_fwd.pth.tmp'); os.replace(out/'lstm_fwd.pth.tmp', out/'lstm_fwd.pth')
-    with open(out/'lstm_fwd.pkl', 'wb') as f: pickle.dump(list(vocab.itos), f)
+    torch.save(sd, out/f'lstm_{name}.pth.tmp'); os.replace(out/f'lstm_{name}.pth.tmp', out/f'lstm_{name}.pth')
+    with open(out/f'lstm_{name}.pkl', 'wb') as f: pickle.dump(list(vocab.itos), f)
     epochs = [json.loads(l) for l in log.read_text().splitlines()]
     import fastai
     command = 'python tools/pretrain_small_lm.py ' + ' '.join(shlex.quote(x) for x in (argv or sys.argv[1:]) if x != '--resume')
     prov = {
-        'what': "AWD-LSTM language model (forward), fastai's pretrained format: lstm_fwd.pth (fp16 state dict) + lstm_fwd.pkl (itos)",
+        'what': f"AWD-LSTM language model ({'backward: documents read right to left' if a.backward else 'forward'}), fastai's "
+                f"pretrained format: lstm_{name}.pth (fp16 state dict) + lstm_{name}.pkl (itos)",
         'model': {**asdict(cfg), 'vocab_size': len(vocab), 'parameters': sum(p.numel() for p in learn.model.parameters())},
-        'init': {'path': a.init, 'lstm_fwd.pth sha256': init_sha, 'provenance': init_prov} if a.init else None,
+        'init': {'path': a.init, f'lstm_{name}.pth sha256': init_sha, 'provenance': init_prov} if a.init else None,
+        'vocab': f"from {a.vocab_from}/lstm_fwd.pkl" if a.vocab_from and not a.init else None,
         'data': {'sources': {'wikitext': str(a.wikitext),
                              'imdb': f"{a.imdb}: {len(files):,} reviews drawn (seed {a.seed}) from unsup + train; test never read"},
                  'stages': stats},
@@ -196,7 +215,7 @@ def main(argv=None):
         'command': command,
         'reproduce': reproduce_chain(a.init, init_prov, command),
     }
-    (out/'provenance.json').write_text(json.dumps(prov, indent=1))
-    print(f"saved {out} ({(out/'lstm_fwd.pth').stat().st_size / 2**20:.1f} MiB)")
+    (out/prov_name).write_text(json.dumps(prov, indent=1))
+    print(f"saved {out} ({(out/f'lstm_{name}.pth').stat().st_size / 2**20:.1f} MiB)")
 
 if __name__ == '__main__': main()

@@ -9,6 +9,7 @@ compared on all 2,000 (paired: the same folds for each), which is four times les
     ulmfit-imdb --out runs/sample                               # any sample run, for its fine-tuned encoder
     python tools/tune_sample_classifier.py runs/sample/lm_fwd
     python tools/tune_sample_classifier.py runs/sample/lm_fwd --folds 5 'lr 0.02, epochs 1,1,1,1,3, one rate'
+    python tools/tune_sample_classifier.py runs/both/lm_fwd --bwd runs/both/lm_bwd   # after `--direction both`: the ensemble
 
 Prints one JSON line per candidate and fold (the held-out accuracy after each epoch, the seconds it took), one per
 candidate with its accuracy over every held-out review, and one per bag-of-words baseline trained and scored on the
@@ -61,26 +62,39 @@ def fold_splits(train, n_folds:int) -> list:
     fifth = {i: k % 5 for _, g in train.groupby('label') for k, i in enumerate(g.sample(frac=1, random_state=0).index)}
     return [train.assign(is_valid=train.index.map(fifth) == k) for k in range(n_folds)]
 
-def main(lm_dir, names=(), n_folds:int=1):
+def fold_probs(train, lm_dir, recipe, seed:int, backward:bool=False) -> tuple:
+    "Train a classifier on `train`'s training rows from `lm_dir`: `(history, probabilities, targets)` of its held-out rows."
     _, vocab, _ = load_lm(lm_dir)
+    dls = clas_dls(train, vocab, bs=recipe.bs, bptt=recipe.bptt, seed=seed, backward=backward)
+    set_seed(seed)
+    learn = clas_learner(dls, lm_dir, recipe)
+    with learn.no_bar(), learn.no_logging():
+        h = gradual_unfreeze(learn, recipe)
+        probs, targs = learn.get_preds(dl=dls.valid)
+    return h, probs.numpy(), targs.numpy()
+
+def main(lm_dir, names=(), n_folds:int=1, bwd_lm_dir=None):
     df = labeled_df(imdb_sample_path())
     folds = fold_splits(df[~df.is_valid], n_folds)
     seed = PRESETS['sample'].seed
+    dirs = {'fwd': lm_dir, **({'bwd': bwd_lm_dir} if bwd_lm_dir else {})}
     for name, over in CANDIDATES.items():
         if names and name not in names: continue
-        recipe, right, n = candidate_recipe(over), 0, 0
+        recipe, right = candidate_recipe(over), {}
         for k, train in enumerate(folds):
-            t0 = time.time()
-            dls = clas_dls(train, vocab, bs=recipe.bs, bptt=recipe.bptt, seed=seed)
-            set_seed(seed)
-            learn = clas_learner(dls, lm_dir, recipe)
-            with learn.no_bar(), learn.no_logging(): h = gradual_unfreeze(learn, recipe)
-            acc, n_held = float(h.accuracy.iloc[-1]), int(train.is_valid.sum())
-            right, n = right + acc * n_held, n + n_held
-            print(json.dumps({'candidate': name, 'fold': k, 'held_out_accuracy': acc, 'per_epoch': h.accuracy.round(3).tolist(),
-                              'seconds': round(time.time() - t0)}), flush=True)
-        print(json.dumps({'candidate': name, 'folds': n_folds, 'held_out_reviews': n, 'held_out_accuracy': right / n,
-                          'standard_error': (right / n * (1 - right / n) / n) ** 0.5}), flush=True)
+            t0, probs, row = time.time(), {}, {'candidate': name, 'fold': k}
+            for d, path in dirs.items():
+                h, probs[d], targs = fold_probs(train, path, recipe, seed, backward=d == 'bwd')
+                row[f'{d}_per_epoch'] = h.accuracy.round(3).tolist()
+            if bwd_lm_dir: probs['ensemble'] = (probs['fwd'] + probs['bwd']) / 2
+            for d, p in probs.items():
+                row[d] = float((p.argmax(1) == targs).mean())
+                right[d] = right.get(d, 0) + int((p.argmax(1) == targs).sum())
+            print(json.dumps({**row, 'seconds': round(time.time() - t0)}), flush=True)
+        n = sum(int(t.is_valid.sum()) for t in folds)
+        print(json.dumps({'candidate': name, 'folds': n_folds, 'held_out_reviews': n,
+                          **{f'{d}_accuracy': r / n for d, r in right.items()},
+                          'standard_error': max((r / n * (1 - r / n) / n) ** 0.5 for r in right.values())}), flush=True)
     # the bar to clear: the bag-of-words baselines (lesson 09) trained and scored on exactly the same folds
     scores = [bow_baselines(train, seed=seed) for train in folds]
     for b in scores[0]:
@@ -92,9 +106,12 @@ if __name__ == '__main__':
     p.add_argument('lm_dir', help="a finetune_lm folder with lm.pth (runs/sample/lm_fwd after `ulmfit-imdb --out runs/sample`)")
     p.add_argument('candidates', nargs='*', help=f"names of CANDIDATES (default: all): {list(CANDIDATES)}")
     p.add_argument('--folds', type=int, default=1, choices=range(1, 6), help="held-out fifths to score on (default 1)")
+    p.add_argument('--bwd', help="a backward finetune_lm folder (runs/sample/lm_bwd after `ulmfit-imdb --direction both`): "
+                   "each candidate then trains a backward classifier too, and their ensemble is scored")
     a = p.parse_intermixed_args()   # options and candidate names in any order
-    if not (Path(a.lm_dir)/'lm.pth').exists(): sys.exit(f"{a.lm_dir} has no lm.pth: give a finetune_lm folder "
-                                                         "(runs/sample/lm_fwd after `ulmfit-imdb --out runs/sample`)")
+    for d in (a.lm_dir, a.bwd):
+        if d and not (Path(d)/'lm.pth').exists(): sys.exit(f"{d} has no lm.pth: give a finetune_lm folder "
+                                                            "(runs/sample/lm_fwd after `ulmfit-imdb --out runs/sample`)")
     unknown = [n for n in a.candidates if n not in CANDIDATES]
     if unknown: sys.exit(f"unknown candidate {unknown[0]!r}: choose from {list(CANDIDATES)}")
-    main(a.lm_dir, a.candidates, a.folds)
+    main(a.lm_dir, a.candidates, a.folds, a.bwd)

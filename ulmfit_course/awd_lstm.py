@@ -172,9 +172,10 @@ def _wt103_files(path:Path, direction:str) -> tuple:
     if not found:
         archives = sorted(path.glob(f'*{direction}*.tgz'))
         if archives: return _wt103_files(archives[0], direction)
-        # fastai's own rule (`language_model_learner`): the folder's one .pth and one .pkl
+        # fastai's own rule (`language_model_learner`): the folder's one .pth and one .pkl, unless named for the other direction
         pths, pkls = sorted(path.glob('*.pth')), sorted(path.glob('*.pkl'))
-        if len(pths) == 1 and len(pkls) == 1: return pths[0], pkls[0]
+        other = {'fwd': 'bwd', 'bwd': 'fwd'}[direction]
+        if len(pths) == 1 and len(pkls) == 1 and other not in pths[0].name: return pths[0], pkls[0]
         raise FileNotFoundError(f"no lstm_{direction}.pth in {path} (expected fastai's WT103 files "
                                 f"lstm_{direction}.pth + lstm_{direction}.pkl, or the wt103-{direction}.tgz archive)")
     pth = found[0]

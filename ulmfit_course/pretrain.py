@@ -165,20 +165,17 @@ def pretrain_history(path, # A folder written by `pretrain_wikitext`
 
 # %% ../nbs/05_pretrain.ipynb #f9c5d367
 def small_lm_path() -> Path:
-    "The folder of the small pretrained language model that ships in the package (fastai's `lstm_fwd.pth`/`.pkl` format)."
+    "The folder of the small pretrained language models that ship in the package (fastai's `lstm_fwd`/`lstm_bwd` format)."
     import ulmfit_course
     return Path(ulmfit_course.__file__).parent/'assets'/'small_lm'
 
 def load_pretrained_weights(pretrained:str, # 'small' (shipped), 'wt103' (fastai's), a WT103-format folder or `.tgz`, or a `save_lm` folder
-                            backward:bool=False, # The backward model (`lstm_bwd.*`); the shipped model has none
+                            backward:bool=False, # The backward model (`lstm_bwd.*`)
                             wt103_path=None, # For 'wt103': a local copy, else `$ULMFIT_WT103`, else the download
                            ) -> tuple:
     "`(state_dict, itos)` of pretrained weights in fastai's WT103 format, as they are saved (not yet converted)."
-    if pretrained == 'small':
-        if backward: raise ValueError("the shipped small model reads forward only: use --direction fwd; for a backward "
-                                      "model train from scratch (--pretrained none) or give backward weights in WT103's format")
-        return load_wt103('fwd', path=small_lm_path())
-    if pretrained != 'wt103' and (Path(pretrained)/'lm.pth').exists():   # the course's own format (`save_lm`)
+    if pretrained == 'small': pretrained = small_lm_path()
+    elif pretrained != 'wt103' and (Path(pretrained)/'lm.pth').exists():   # the course's own format (`save_lm`)
         sd, vocab, _ = load_lm(pretrained)
         return sd, vocab.itos
     return load_wt103('bwd' if backward else 'fwd', path=wt103_path if pretrained == 'wt103' else pretrained)
