@@ -66,9 +66,8 @@ def fold_splits(train, n_folds:int) -> list:
     fifth = {i: k % 5 for _, g in train.groupby('label') for k, i in enumerate(g.sample(frac=1, random_state=0).index)}
     return [train.assign(is_valid=train.index.map(fifth) == k) for k in range(n_folds)]
 
-def fold_probs(train, lm_dir, recipe, seed:int, backward:bool=False) -> tuple:
-    "Train a classifier on `train`'s training rows from `lm_dir`: `(history, probabilities, targets)` of its held-out rows."
-    _, vocab, _ = load_lm(lm_dir)
+def fold_probs(train, lm_dir, vocab, recipe, seed:int, backward:bool=False) -> tuple:
+    "A classifier trained on `train`'s training rows from `lm_dir` (with its `vocab`): `(history, probs, targets)` of the held-out rows."
     dls = clas_dls(train, vocab, bs=recipe.bs, bptt=recipe.bptt, seed=seed, backward=backward)
     set_seed(seed)
     learn = clas_learner(dls, lm_dir, recipe)
@@ -82,18 +81,19 @@ def main(lm_dir, names=(), n_folds:int=1, bwd_lm_dir=None):
     folds = fold_splits(df[~df.is_valid], n_folds)
     seed = PRESETS['sample'].seed
     dirs = {'fwd': lm_dir, **({'bwd': bwd_lm_dir} if bwd_lm_dir else {})}
+    vocabs = {d: load_lm(path)[1] for d, path in dirs.items()}   # read once: every fold numbers its reviews with it
     for name, over in CANDIDATES.items():
         if names and name not in names: continue
         recipe, right = candidate_recipe(over), {}
         for k, train in enumerate(folds):
             t0, probs, row = time.time(), {}, {'candidate': name, 'fold': k}
             for d, path in dirs.items():
-                h, probs[d], targs = fold_probs(train, path, recipe, seed, backward=d == 'bwd')
+                h, probs[d], targs = fold_probs(train, path, vocabs[d], recipe, seed, backward=d == 'bwd')
                 row[f'{d}_per_epoch'] = h.accuracy.round(3).tolist()
             if bwd_lm_dir: probs['ensemble'] = (probs['fwd'] + probs['bwd']) / 2
             for d, p in probs.items():
-                row[d] = float((p.argmax(1) == targs).mean())
-                right[d] = right.get(d, 0) + int((p.argmax(1) == targs).sum())
+                hit = p.argmax(1) == targs
+                row[d], right[d] = float(hit.mean()), right.get(d, 0) + int(hit.sum())
             print(json.dumps({**row, 'seconds': round(time.time() - t0)}), flush=True)
         n = sum(int(t.is_valid.sum()) for t in folds)
         print(json.dumps({'candidate': name, 'folds': n_folds, 'held_out_reviews': n,
