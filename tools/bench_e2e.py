@@ -2,7 +2,8 @@
 """End to end on the same machine in one run: the course's pipeline against fastai's stock API.
 
 Both start from the shipped small language model, read the same IMDB folder (by default the shipped sample) and
-use the same sizes, vocabulary size, batch sizes, BPTT and epoch counts (the `sample` preset's):
+use the same sizes, vocabulary size, batch sizes, BPTT and epoch counts (the `sample_fwd` preset's: one direction,
+as fastai's example trains):
 
 - **ours**: `run_imdb` (lesson 09), from a cold token cache: tokenize, LM fine-tuning (frozen, then unfrozen, STLR and
   discriminative rates), the classifier by gradual unfreezing, test accuracy;
@@ -113,7 +114,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix='ulmfit-bench-') as d:
         d = Path(d)
         path = imdb_path(a.data)
-        cfg = replace(PRESETS['sample'], lm_n_docs=None, data=str(path))   # fastai's recipe reads every text: so do we
+        cfg = replace(PRESETS['sample_fwd'], lm_n_docs=None, data=str(path))   # fastai's recipe reads every text: so do we
         if a.tiny:
             path = tiny_copy(path, d/'tiny')
             cfg = replace(cfg, data=str(path), clas=cfg.clas.with_epochs((1, 1)))

@@ -1,6 +1,6 @@
 """Break each mechanism the course teaches on purpose, one at a time, and check that its lesson's tests notice.
 
-    python tools/break_and_test.py            # every breakage (26 breakages: about an hour on 2 cores)
+    python tools/break_and_test.py            # every breakage (27 breakages: about an hour on 2 cores)
     python tools/break_and_test.py freeze bptt  # the breakages whose names contain these words
     python tools/break_and_test.py --list
 
@@ -67,6 +67,8 @@ BREAKAGES = [
     ('run config: the classifier ignores the run\'s classifier recipe', '09_replication.ipynb',
      "history = gradual_unfreeze(learn, cfg.clas, checkpoint='stage', cbs=cbs)",
      "history = gradual_unfreeze(learn, PAPER_CLAS, checkpoint='stage', cbs=cbs)"),
+    ('ensemble: the forward probabilities alone', '09_replication.ipynb',
+     "float((((probs['fwd'] + probs['bwd']) / 2).argmax(1) == targs).mean())", "float((probs['fwd'].argmax(1) == targs).mean())"),
     ('pretrained weights: random weights of the same shapes replace the pretrained ones', '05_pretrain.ipynb',
      '    return convert_weights(sd, old_itos, itos), cfg',
      '    return convert_weights({k: torch.randn_like(v.float()) * 0.05 for k, v in sd.items()}, old_itos, itos), cfg',

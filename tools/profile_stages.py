@@ -1,10 +1,11 @@
 #!/usr/bin/env python
 """Where the time of each stage goes: `ulmfit-imdb`'s pipeline run once under cProfile, one profile per stage.
 
-`run_imdb` runs as it is (the `sample` preset on the shipped sample, cold token cache); its three stages,
-`finetune_lm` (tokenizing and LM fine-tuning), `train_classifier` (the classifier's tokens and gradual unfreezing,
-test predictions) and `bow_baselines`, are each wrapped in their own profiler. Prints, per stage, the seconds spent
-in each kind of code (own time of the functions, so the rows add up to the stage), then its slowest functions.
+`run_imdb` runs as it is (by default the `sample_fwd` preset, one direction, on the shipped sample, cold token
+cache); its three stages, `finetune_lm` (tokenizing and LM fine-tuning), `train_classifier` (the classifier's tokens
+and gradual unfreezing, test predictions) and `bow_baselines`, are each wrapped in their own profiler. Prints, per
+stage, the seconds spent in each kind of code (own time of the functions, so the rows add up to the stage), then its
+slowest functions.
 A benchmark, not a test: run it on a quiet machine; cProfile itself adds some overhead to Python-heavy code.
 
     python tools/profile_stages.py                 # the sample (about 10 minutes on 2 cores)
@@ -58,7 +59,7 @@ def slowest(stats:pstats.Stats, n:int=6) -> list:
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--data', default=None, help="IMDB folder or .tgz (default: the shipped sample)")
-    p.add_argument('--preset', default='sample')
+    p.add_argument('--preset', default='sample_fwd')
     p.add_argument('--tiny', action='store_true', help="a smoke run: 200 reviews, tiny epochs")
     a = p.parse_args()
     work = tempfile.mkdtemp(prefix='ulmfit-profile-')
