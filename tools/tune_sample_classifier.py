@@ -113,7 +113,7 @@ if __name__ == '__main__':
     p.add_argument('lm_dir', help="a finetune_lm folder with lm.pth (runs/sample/lm_fwd after `ulmfit-imdb --out runs/sample`)")
     p.add_argument('candidates', nargs='*', help=f"names of CANDIDATES (default: all): {list(CANDIDATES)}")
     p.add_argument('--folds', type=int, default=1, choices=range(1, 6), help="held-out fifths to score on (default 1)")
-    p.add_argument('--bwd', help="a backward finetune_lm folder (runs/sample/lm_bwd after `ulmfit-imdb --direction both`): "
+    p.add_argument('--bwd', help="a backward finetune_lm folder (runs/sample/lm_bwd after `ulmfit-imdb --out runs/sample`): "
                    "each candidate then trains a backward classifier too, and their ensemble is scored")
     a = p.parse_intermixed_args()   # options and candidate names in any order
     for d in (a.lm_dir, a.bwd):
