@@ -1,6 +1,6 @@
 """Break each mechanism the course teaches on purpose, one at a time, and check that its lesson's tests notice.
 
-    python tools/break_and_test.py            # every breakage (27 breakages: about an hour on 2 cores)
+    python tools/break_and_test.py            # every breakage (31 breakages: about an hour on 2 cores)
     python tools/break_and_test.py freeze bptt  # the breakages whose names contain these words
     python tools/break_and_test.py --list
 
@@ -22,6 +22,8 @@ BREAKAGES = [
      'if frozen and recipe.frozen_epochs:', 'if recipe.frozen_epochs:'),
     ('gradual unfreezing: every stage trains all groups', '08_clas_training.ipynb',
      'learn.freeze_to(-n_train) if n_train < n else learn.unfreeze()', 'learn.unfreeze()'),
+    ('skipped validation: the pass over the validation set runs anyway', '08_clas_training.ipynb',
+     'def before_validate(self): raise CancelValidException()', 'def before_validate(self): pass'),
     ('discriminative rates: one rate for all groups', '06_finetune.ipynb',
      'return np.array([lr / factor**k for k in range(n_groups - 1, -1, -1)])',
      'return np.array([lr for k in range(n_groups - 1, -1, -1)])'),
@@ -46,6 +48,9 @@ BREAKAGES = [
      '(h[:, 1:] - h[:, :-1]).float().pow(2).mean()', '(h[1:] - h[:-1]).float().pow(2).mean()'),
     ('BPT3C: the state is not carried between chunks', '04_awd_lstm.ipynb',
      'self.hidden = [(h.detach(), c.detach()) for h, c in new_hidden]', 'self.hidden = None', '07_classifier.ipynb'),
+    ('raw texts: many texts tokenized once per text', '07_classifier.ipynb',
+     '        toks = [corpus[i] for i in range(len(corpus))]',
+     '        toks = [tokenize_corpus(list(texts), cache=False)[i] for i in range(len(texts))]'),
     ('masked pooling: the mean counts the padding', '07_classifier.ipynb',
      'avg = output.masked_fill(mask[..., None], 0).sum(1) / n', 'avg = output.mean(1)'),
     ('vocabulary conversion: new words get zeros', '04_awd_lstm.ipynb',
@@ -62,11 +67,14 @@ BREAKAGES = [
      '        write(tmp)\n        os.replace(tmp, fname)', '        write(fname)'),
     ('resume: the half-written files a kill left are kept', '12_utils.ipynb',
      '    for p in left: p.unlink(missing_ok=True)', '    pass'),
+    ('freed memory: glibc keeps its default thresholds', '12_utils.ipynb',
+     '    return all(mallopt(k, v) == 1 for k, v in', '    return True or all(mallopt(k, v) == 1 for k, v in'),
     ('run config: the language model ignores the run\'s LM recipe', '09_replication.ipynb',
      'recipe=cfg.lm, cfg=cfg.model', 'recipe=PAPER_LM, cfg=cfg.model'),
     ('run config: the classifier ignores the run\'s classifier recipe', '09_replication.ipynb',
-     "history = gradual_unfreeze(learn, cfg.clas, checkpoint='stage', cbs=cbs)",
-     "history = gradual_unfreeze(learn, PAPER_CLAS, checkpoint='stage', cbs=cbs)"),
+     "history = gradual_unfreeze(learn, cfg.clas, checkpoint='stage',", "history = gradual_unfreeze(learn, PAPER_CLAS, checkpoint='stage',"),
+    ('run config: the classifier scores the test reviews after every epoch whatever the run says', '09_replication.ipynb',
+     'valid_each_epoch=cfg.clas_valid_each_epoch)', 'valid_each_epoch=True)'),
     ('ensemble: the forward probabilities alone', '09_replication.ipynb',
      "float((((probs['fwd'] + probs['bwd']) / 2).argmax(1) == targs).mean())", "float((probs['fwd'].argmax(1) == targs).mean())"),
     ('pretrained weights: random weights of the same shapes replace the pretrained ones', '05_pretrain.ipynb',

@@ -17,7 +17,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from fastcore.foundation import L
 from fastai.data.core import DataLoaders
-from fastai.learner import Learner
+from fastai.callback.core import Callback, CancelValidException
+from fastai.learner import Learner, Recorder
 from fastai.optimizer import Adam
 from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy
@@ -31,7 +32,7 @@ from .finetune import *
 from .classifier import *
 
 # %% auto #0
-__all__ = ['PAPER_CLAS', 'FASTAI_CLAS', 'clas_param_groups', 'ClasRecipe', 'clas_learner', 'gradual_unfreeze',
+__all__ = ['PAPER_CLAS', 'FASTAI_CLAS', 'clas_param_groups', 'ClasRecipe', 'clas_learner', 'SkipValidation', 'gradual_unfreeze',
            'TrainedClassifier', 'predict_texts', 'predict_ids', 'save_classifier', 'load_classifier',
            'classifier_widget']
 
@@ -124,6 +125,13 @@ def clas_learner(dls:DataLoaders, # From `clas_dls` (with `.vocab` and `.classes
     return learn
 
 # %% ../nbs/08_clas_training.ipynb #7489c860
+class SkipValidation(Callback):
+    "Fit without the pass over the validation set after each epoch: the recorder's columns are the training ones only."
+    order = Recorder.order + 5   # after the recorder has named its columns, before the progress bar prints them
+    def before_fit(self):
+        self.recorder.metric_names = L(n for n in self.recorder.metric_names if n in ('epoch', 'time') or n.startswith('train_'))
+    def before_validate(self): raise CancelValidException()   # fastai's way to cancel it: the recorder logs nothing for it
+
 def gradual_unfreeze(learn:Learner, # From `clas_learner`
                      recipe:ClasRecipe=None, # Default `PAPER_CLAS`; the arguments below override it
                      lr:float=None, # Peak learning rate of the top group
@@ -134,6 +142,7 @@ def gradual_unfreeze(learn:Learner, # From `clas_learner`
                      ratio:float=32, # STLR: highest over lowest learning rate
                      checkpoint:str=None, # Save/resume each stage as `<checkpoint><k>` with `CheckpointResume` (lesson 06)
                      cbs=None, # More callbacks for every stage's fit
+                     valid_each_epoch:bool=True, # Score the validation set after every epoch (False: never; score it at the end)
                     ) -> pd.DataFrame:
     "Train the head, then unfreeze one more layer group per stage, with discriminative rates and STLR (or one-cycle)."
     r = replace(recipe or PAPER_CLAS, **{k: v for k, v in dict(lr=lr, stages=stages, epochs=epochs, lr_mults=lr_mults).items()
@@ -146,7 +155,8 @@ def gradual_unfreeze(learn:Learner, # From `clas_learner`
     for k, (n_train, n_epoch, mult) in enumerate(zip(r.stages, r.epochs, r.lr_mults)):
         learn.freeze_to(-n_train) if n_train < n else learn.unfreeze()
         lrs = discriminative_lrs(r.lr * mult, n, r.discr)
-        fit_cbs = [*L(cbs)] + ([CheckpointResume(f'{checkpoint}{k + 1}')] if checkpoint else [])
+        fit_cbs = [*L(cbs)] + ([CheckpointResume(f'{checkpoint}{k + 1}')] if checkpoint else []) \
+                  + ([] if valid_each_epoch else [SkipValidation()])
         if r.sched == 'stlr': learn.fit_stlr(n_epoch, lrs, cut_frac=cut_frac, ratio=ratio, cbs=fit_cbs)
         else: learn.fit_one_cycle(n_epoch, lrs, moms=r.moms, cbs=fit_cbs)
         names = [m for m in learn.recorder.metric_names[1:] if m != 'time']

@@ -54,8 +54,10 @@ def texts_to_ids(texts:list, # Raw texts
                 ) -> list:
     "Token ids of raw `texts` (lesson 01's tokenizer, `xxbos` first); an empty text becomes `[xxbos]`."
     # worker processes pay off only for many texts (lesson 01's parallel tokenizer)
-    toks = ([tokenize_text(t) for t in texts] if len(texts) < 500 else
-            [tokenize_corpus(list(texts), cache=False)[i] for i in range(len(texts))])
+    if len(texts) < 500: toks = [tokenize_text(t) for t in texts]
+    else:
+        corpus = tokenize_corpus(list(texts), cache=False)
+        toks = [corpus[i] for i in range(len(corpus))]
     ids = [vocab.numericalize(t or [BOS]) for t in toks]
     return [d[::-1].copy() for d in ids] if backward else ids
 

@@ -47,6 +47,7 @@ class RunConfig:
     lm:LMRecipe = field(default_factory=lambda: PAPER_LM) # Stage 2, fine-tuning the language model (lesson 06)
     clas_n_docs:int = None # Labelled reviews of each split for the classifier, half of each class (None: all)
     clas:ClasRecipe = field(default_factory=lambda: PAPER_CLAS) # Stage 3, the classifier (lesson 08)
+    clas_valid_each_epoch:bool = True # Score the test reviews after every classifier epoch (shown, never used); no: once, at the end
     seed:int = 42 # Seed of every random choice
     device:str = None # 'cuda', 'mps' or 'cpu' (None: the first available)
     fp16:bool = None # Mixed precision (None: on CUDA only)
@@ -72,13 +73,15 @@ _SMALL = dict(emb_sz=128, n_hid=256, n_layers=3)   # the sizes of the small mode
 # sized for two CPU cores, starting from the shipped small language models; the classifier's rate, its discriminative
 # factor and its epochs were chosen on held-out fifths of the sample's training reviews (tools/tune_sample_classifier.py;
 # 2.6, the paper's factor, starves the lower layers at 2,000 labels): both directions and their ensemble in ten
-# minutes, each language model fine-tuned on 1,000 reviews; or the forward model alone, with more of each
+# minutes, each language model fine-tuned on 1,000 reviews and each classifier scored once, at the end; or the forward
+# model alone, with more of each, scored after every epoch (as lessons 10 and 11 and the benchmarks measured it)
 _SAMPLE = RunConfig(preset='sample', pretrained='small', direction='both', model=replace(lm_config(), **_SMALL), max_vocab=8000,
                     lm_n_docs=1000, lm=replace(PAPER_LM, epochs=1),
-                    clas=replace(PAPER_CLAS, bs=32, lr=0.02, discr=1.6).with_epochs((1, 1, 1, 1, 4)))
+                    clas=replace(PAPER_CLAS, bs=32, lr=0.02, discr=1.6).with_epochs((1, 1, 1, 1, 4)), clas_valid_each_epoch=False)
 PRESETS = {
     'sample': _SAMPLE,
-    'sample_fwd': replace(_SAMPLE, preset='sample_fwd', direction='fwd', lm_n_docs=2000, clas=_SAMPLE.clas.with_epochs((1, 1, 1, 1, 6))),
+    'sample_fwd': replace(_SAMPLE, preset='sample_fwd', direction='fwd', lm_n_docs=2000, clas=_SAMPLE.clas.with_epochs((1, 1, 1, 1, 6)),
+                          clas_valid_each_epoch=True),
     # all of IMDB on two CPU cores (measured: 1 h 19 min, 92.7%): the shipped model, a fifth of the reviews for the LM
     'cpu': RunConfig(preset='cpu', data='download', pretrained='small', model=replace(lm_config(), **_SMALL), max_vocab=15000,
                      lm_n_docs=20000, lm=replace(PAPER_LM, epochs=1), clas=replace(PAPER_CLAS, bs=32, lr=0.02)),
@@ -247,7 +250,7 @@ def train_classifier(lm_dir, # Folder of a `finetune_lm` run (`save_lm`'s weight
     learn = clas_learner(dls, sd, cfg.clas, path=out_dir, model_dir='checkpoints')
     if _use_fp16(cfg): learn.to_fp16()
     if not progress: learn.remove_cb(ProgressCallback)
-    history = gradual_unfreeze(learn, cfg.clas, checkpoint='stage', cbs=cbs)
+    history = gradual_unfreeze(learn, cfg.clas, checkpoint='stage', cbs=cbs, valid_each_epoch=cfg.clas_valid_each_epoch)
     probs, targs = learn.get_preds(dl=dls.valid)
     return learn, history, probs.float().numpy(), targs.numpy()
 
@@ -360,12 +363,15 @@ def _nb_features(texts, y, alpha:float=1.):
 
 BASELINES = {'tf-idf + logistic regression': _tfidf_features, 'NB-weighted bigrams + logistic regression': _nb_features}
 
-def _fit_score(features, C:float, texts, y, fit, score) -> float:
-    "Accuracy on the `score` rows of a logistic regression fit on the `fit` rows."
-    from sklearn.linear_model import LogisticRegression
+def _split_features(features, texts, y, fit, score) -> tuple:
+    "The feature matrices of the `fit` rows and of the `score` rows, with features fit on the `fit` rows only."
     f = features(texts[fit], y[fit])
-    clf = LogisticRegression(C=C, max_iter=3000).fit(f(texts[fit]), y[fit])
-    return float((clf.predict(f(texts[score])) == y[score]).mean())
+    return f(texts[fit]), f(texts[score])
+
+def _fit_score(C:float, x_fit, y_fit, x_score, y_score) -> float:
+    "Accuracy on the `score` rows of a logistic regression with inverse regularisation `C`, fit on the `fit` rows."
+    from sklearn.linear_model import LogisticRegression
+    return float((LogisticRegression(C=C, max_iter=3000).fit(x_fit, y_fit).predict(x_score) == y_score).mean())
 
 def bow_baselines(df:pd.DataFrame, # Labelled reviews (`labeled_df`, or with a `text` column): `is_valid` marks the test reviews
                   seed:int=42, # Seed of the held-out fifth of the training reviews that chooses C
@@ -379,8 +385,10 @@ def bow_baselines(df:pd.DataFrame, # Labelled reviews (`labeled_df`, or with a `
     out = {}
     for name, features in BASELINES.items():
         t0 = time.time()
-        C = max(_CS, key=lambda C: _fit_score(features, C, texts, y, fit, held))
-        out[name] = {'accuracy': _fit_score(features, C, texts, y, train, test), 'C': C, 'seconds': time.time() - t0}
+        x_fit, x_held = _split_features(features, texts, y, fit, held)   # built once, for every candidate C
+        C = max(_CS, key=lambda C: _fit_score(C, x_fit, y[fit], x_held, y[held]))
+        x_train, x_test = _split_features(features, texts, y, train, test)
+        out[name] = {'accuracy': _fit_score(C, x_train, y[train], x_test, y[test]), 'C': C, 'seconds': time.time() - t0}
     return out
 
 # %% ../nbs/09_replication.ipynb #e1db6565
@@ -456,6 +464,7 @@ def parse_args(argv=None) -> tuple:
 def main(argv=None):
     "Entry point of `ulmfit-imdb`."
     cfg, out, resume = parse_args(argv)
+    keep_freed_memory()   # lesson 12: each batch reuses the memory the last one freed, instead of faulting it in again
     # progress bars on a terminal; in a log file (nohup, Colab's redirected output) one line per epoch instead of redraws
     try: m = run_imdb(cfg, out, resume=resume, progress=sys.stdout.isatty())
     except (FileNotFoundError, FileExistsError, NotADirectoryError, ValueError, RuntimeError) as e:

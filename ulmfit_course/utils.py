@@ -6,13 +6,14 @@ Docs: https://ulmfit-course.github.io/ulmfit_course/utils.html.md"""
 
 # %% ../nbs/12_utils.ipynb #240eb2fb
 from __future__ import annotations
-import hashlib, math, multiprocessing as mp, numbers, os, re, uuid, warnings
+import ctypes, hashlib, math, multiprocessing as mp, numbers, os, platform, re, uuid, warnings
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from filelock import FileLock
 
 # %% auto #0
-__all__ = ['cache_dir', 'atomic_write', 'remove_scratch', 'is_int', 'check_settings', 'cache_key', 'parallel_map', 'run_lock']
+__all__ = ['cache_dir', 'atomic_write', 'remove_scratch', 'is_int', 'check_settings', 'cache_key', 'parallel_map',
+           'keep_freed_memory', 'run_lock']
 
 # %% ../nbs/12_utils.ipynb #2fa74be4
 def cache_dir() -> Path:
@@ -103,6 +104,20 @@ def parallel_map(fn, # A function of one batch (defined at module level, or inhe
             results = pool.map(fn, batches)  # submits every batch: the workers fork here
         yield from results
     finally: pool.shutdown(wait=True, cancel_futures=True)
+
+# %% ../nbs/12_utils.ipynb #fcfefdda
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3   # `mallopt`'s parameters, from glibc's malloc.h
+
+def keep_freed_memory(threshold:int=2**30, # Blocks up to this many bytes come from the heap and go back to it
+                     ) -> bool:
+    "Make glibc keep freed memory in the process for reuse, rather than return it to the OS; False where there is no glibc."
+    if not (is_int(threshold) and 0 < threshold < 2**31):
+        raise ValueError(f"threshold must be a number of bytes from 1 to 2**31 - 1 (mallopt takes a C int), got {threshold!r}")
+    if platform.libc_ver()[0] != 'glibc': return False
+    mallopt = ctypes.CDLL(None).mallopt   # the C library this process runs on
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    keep = 2**31 - 1   # the largest value `mallopt` takes: free memory at the top of the heap stays unless there is more
+    return all(mallopt(k, v) == 1 for k, v in ((_M_MMAP_THRESHOLD, threshold), (_M_TRIM_THRESHOLD, keep), (_M_TOP_PAD, threshold // 4)))
 
 # %% ../nbs/12_utils.ipynb #7a3804a6
 def run_lock(path, # The lock file (e.g. the output folder's name + '.lock')
