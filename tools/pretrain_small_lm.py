@@ -19,6 +19,13 @@ Every epoch is checkpointed under `--work`; the finished model is written in fas
 (`lstm_fwd.pth` in fp16, `lstm_fwd.pkl`), with `provenance.json` (data, token counts, epochs, validation
 perplexity, hardware, wall time and the command), so `load_wt103('fwd', path=...)` reads it like WT103.
 
+The general-domain model has read no review: the WikiText sample and NLTK's Brown, ABC, State of the Union, inaugural
+and web-text corpora (about 3.1M words; the web text's wine reviews are left out). It is stage 1 alone, the model
+that lessons 06, 10 and 13 adapt with stage 2. It is written beside the others as `ulmfit_course/assets/general_lm/`:
+
+    python tools/pretrain_small_lm.py --general ../shared/data/more --wikitext ../shared/data/wikitext2-sample.tgz \
+        --general-epochs 8 --shards 4 --work runs/general_lm --out ulmfit_course/assets/general_lm
+
 The backward model, for the paper's forward + backward ensemble, is the same recipe with every document read right to
 left, and the forward model's vocabulary, so that both read the same words. It is saved beside the forward one as
 `lstm_bwd.pth`/`.pkl` with `provenance_bwd.json`:
@@ -27,7 +34,7 @@ left, and the forward model's vocabulary, so that both read the same words. It i
         --work runs/small_lm_bwd --out runs/small_lm_bwd/model ...
 """
 from __future__ import annotations
-import argparse, hashlib, json, os, pickle, platform, random, shlex, sys, time
+import argparse, hashlib, json, os, pickle, platform, random, re, shlex, sys, time
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -93,6 +100,43 @@ def imdb_reviews(path:Path) -> list:
     path = check_imdb_folder(extract_archive(path) if path.is_file() else path)
     return [f for d in ('unsup', 'train') for f in sorted((path/d).rglob('*.txt'))]
 
+GENERAL_CORPORA = ('brown', 'abc', 'state_union', 'inaugural', 'webtext')   # NLTK's zips, as `../shared/data/more` holds them
+LEFT_OUT = {'webtext/wine.txt', 'webtext/README', 'abc/README', 'state_union/README', 'inaugural/README'}
+
+def _brown_text(raw:str) -> str:
+    "A Brown sample as running text: each `word/tag` token loses its tag, quotes become plain, paragraphs stay."
+    paras = []
+    for para in re.split(r'\n\s*\n', raw):
+        words = [t.rsplit('/', 1)[0] for t in para.split() if '/' in t]
+        if words: paras.append(' '.join(words).replace('``', '"').replace("''", '"'))
+    return '\n'.join(paras)
+
+def _chunks(raw:str, n_words:int=1000) -> list:
+    "A long file cut at line ends into documents of about `n_words` words."
+    docs, cur, n = [], [], 0
+    for line in raw.splitlines():
+        if not line.strip(): continue
+        cur.append(line.strip()); n += len(line.split())
+        if n >= n_words: docs.append('\n'.join(cur)); cur, n = [], 0
+    if cur: docs.append('\n'.join(cur))
+    return docs
+
+def general_texts(folder:Path) -> list:
+    "The documents of NLTK's general-English corpora in `folder` (their zips): one per Brown sample, ~1,000-word pieces of the rest."
+    import zipfile
+    docs = []
+    for name in GENERAL_CORPORA:
+        z = Path(folder)/f'{name}.zip'
+        if not z.is_file(): sys.exit(f"--general {folder}: no {name}.zip there (NLTK's corpora zips: {', '.join(GENERAL_CORPORA)})")
+        with zipfile.ZipFile(z) as zf:
+            for info in sorted(zf.infolist(), key=lambda i: i.filename):
+                f = info.filename
+                if info.is_dir() or f in LEFT_OUT or (name == 'brown' and not re.fullmatch(r'brown/c[a-r]\d\d', f)): continue
+                raw = zf.read(info).decode('utf-8', errors='replace') if name != 'webtext' else zf.read(info).decode('latin-1')
+                raw = raw.replace('\r\n', '\n')
+                docs += [_brown_text(raw)] if name == 'brown' else _chunks(raw)
+    return [d for d in docs if d.strip()]
+
 def reproduce_chain(init:str, init_prov:dict, command:str) -> list:
     "The commands that make this model from nothing: those of the model it started from (if any), then its own."
     if not init: return [command]
@@ -105,7 +149,10 @@ def cpu_name() -> str:
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('--imdb', required=True, help="the full IMDB folder or imdb.tgz (fastai's layout)")
+    p.add_argument('--imdb', help="the full IMDB folder or imdb.tgz (fastai's layout); leave out for a general-domain model")
+    p.add_argument('--general', help="a folder with NLTK's brown, abc, state_union, inaugural and webtext zips: a general-domain "
+                   "model that reads them after WikiText, and no review")
+    p.add_argument('--general-epochs', type=int, default=8, help="passes over WikiText + the general corpora (with --general)")
     p.add_argument('--wikitext', required=True, help="a WikiText folder, .txt file or .tgz")
     p.add_argument('--n-reviews', type=int, default=30000, help="reviews drawn from unsup+train (default 30000)")
     p.add_argument('--wiki-epochs', type=int, default=2)
@@ -134,6 +181,8 @@ def main(argv=None):
     a = p.parse_args(argv)
     if a.shards < 1: p.error(f"--shards must be at least 1, got {a.shards}")
     if a.imdb_epochs < 1 or a.wiki_epochs < 0: p.error("need --imdb-epochs >= 1 and --wiki-epochs >= 0")
+    if bool(a.imdb) == bool(a.general): p.error("pass --imdb (a model that reads reviews) or --general (one that reads none), not both")
+    if a.general and a.init: p.error("--general trains from random weights: leave out --init")
     work = Path(a.work)
     if work.exists() and any(work.iterdir()) and not a.resume:
         sys.exit(f"{work} already holds a run: pass --resume to continue it, or choose another --work")
@@ -154,19 +203,24 @@ def main(argv=None):
         if not (Path(a.vocab_from)/'lstm_fwd.pkl').is_file(): sys.exit(f"--vocab-from {a.vocab_from}: no lstm_fwd.pkl there")
         with open(Path(a.vocab_from)/'lstm_fwd.pkl', 'rb') as f: itos = list(pickle.load(f))
     wiki = wikitext_texts(a.wikitext)
-    files = imdb_reviews(Path(a.imdb).expanduser())
-    files = sorted(random.Random(a.seed).sample(files, min(a.n_reviews, len(files))))
-    wiki_corpus, imdb_corpus = tokenize_corpus(wiki), tokenize_corpus(files)
-    vocab = (Vocab(itos) if a.init or a.vocab_from else
-             Vocab.from_counter(wiki_corpus.counter + imdb_corpus.counter, min_freq=3, max_vocab=a.max_vocab))
+    if a.general:   # stage 1 alone: WikiText and the general corpora read together, as one corpus, in every epoch
+        files = []
+        wiki_corpus, imdb_corpus = tokenize_corpus(wiki + general_texts(Path(a.general).expanduser())), None
+    else:
+        files = imdb_reviews(Path(a.imdb).expanduser())
+        files = sorted(random.Random(a.seed).sample(files, min(a.n_reviews, len(files))))
+        wiki_corpus, imdb_corpus = tokenize_corpus(wiki), tokenize_corpus(files)
+    counts = wiki_corpus.counter + imdb_corpus.counter if imdb_corpus else wiki_corpus.counter
+    vocab = Vocab(itos) if a.init or a.vocab_from else Vocab.from_counter(counts, min_freq=3, max_vocab=a.max_vocab)
     cfg = replace(lm_config(a.drop_mult), emb_sz=a.emb_sz, n_hid=a.n_hid, n_layers=a.n_layers)
     prep_s = time.time() - t_start
 
     set_seed(a.seed)
     learn = None
     stats = {}
-    for stage, corpus, n_epoch, valid_pct, n_shards in (('wikitext', wiki_corpus, a.wiki_epochs, 0.1, 1),
-                                                        ('imdb', imdb_corpus, a.imdb_epochs, a.valid_pct, a.shards)):
+    stages = ((('general', wiki_corpus, a.general_epochs, 0.05, a.shards),) if a.general else
+              (('wikitext', wiki_corpus, a.wiki_epochs, 0.1, 1), ('imdb', imdb_corpus, a.imdb_epochs, a.valid_pct, a.shards)))
+    for stage, corpus, n_epoch, valid_pct, n_shards in stages:
         if n_epoch == 0: continue
         train, valid = split_docs(corpus.numericalize(vocab), valid_pct=valid_pct, seed=a.seed)
         dls = sharded_dls(train, valid, n_shards, a.bs, a.bptt, a.seed, a.backward)
@@ -201,9 +255,11 @@ def main(argv=None):
         'init': {'path': a.init, f'lstm_{name}.pth sha256': init_sha, 'provenance': init_prov} if a.init else None,
         'vocab': f"from {a.vocab_from}/lstm_fwd.pkl" if a.vocab_from and not a.init else None,
         'data': {'sources': {'wikitext': str(a.wikitext),
-                             'imdb': f"{a.imdb}: {len(files):,} reviews drawn (seed {a.seed}) from unsup + train; test never read"},
+                             **({'general': f"{a.general}: {', '.join(GENERAL_CORPORA)} (NLTK's zips; Brown's tags stripped; "
+                                            f"left out: {', '.join(sorted(LEFT_OUT))}); no review of any kind"} if a.general else
+                                {'imdb': f"{a.imdb}: {len(files):,} reviews drawn (seed {a.seed}) from unsup + train; test never read"})},
                  'stages': stats},
-        'training': {'schedule': f"one-cycle per stage ({' then '.join(stats)}); an IMDB pass in {a.shards} epoch(s) "
+        'training': {'schedule': f"one-cycle per stage ({' then '.join(stats)}); a pass in {a.shards} epoch(s) "
                                  "of one shard each", 'lr': a.lr, 'bs': a.bs, 'bptt': a.bptt,
                      'variable_length_bptt': True, 'adam_betas': FASTAI_LM.betas, 'moms': FASTAI_LM.moms, 'wd': FASTAI_LM.wd,
                      'ar_tar': (2., 1.), 'seed': a.seed},

@@ -276,7 +276,7 @@ def load_classifier(fname, # A file written by `save_classifier`
 # %% ../nbs/08_clas_training.ipynb #faf26070
 def classifier_widget(clf, # A `Learner` from `clas_learner`, or a `TrainedClassifier`
                       value:str="", # Initial text
-                      explain:bool=True, # Also shade each word by its attribution (lesson 11's integrated gradients)
+                      explain=None, # A function (classifier, text) -> HTML shading each word, e.g. lesson 11's `explain_html`
                      ):
     "An ipywidgets box: type a review, see the predicted label, the probabilities and which words decided."
     import ipywidgets as widgets
@@ -290,10 +290,7 @@ def classifier_widget(clf, # A `Learner` from `clas_learner`, or a `TrainedClass
                 label, probs = predict_texts(clf, text.value)
             bars = ''.join(f"<div>{c}: <progress value='{p:.3f}' max='1'></progress> {p:.1%}</div>" for c, p in zip(clf.classes, probs))
             note = ''.join(f"<div style='color:#a60'>{x.message}</div>" for x in w)
-            why = ''
-            if explain:
-                from ulmfit_course.interpret import attribute, attribution_html   # lesson 11, which builds on this module
-                why = attribution_html(attribute(clf, text.value))
+            why = explain(clf, text.value) if explain else ''
             result.value = f"<b>{label}</b>{bars}{note}{why}"
         except Exception as e: result.value = f"<span style='color:red'>{type(e).__name__}: {e}</span>"
     button.on_click(classify)

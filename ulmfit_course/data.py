@@ -6,14 +6,14 @@ Docs: https://ulmfit-course.github.io/ulmfit_course/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #fc5d6e00
 from __future__ import annotations
-import os, re, shutil, tarfile, tempfile
+import os, re, shutil, tarfile, tempfile, zipfile
 from pathlib import Path
-import pandas as pd
+import numpy as np, pandas as pd
 from .utils import cache_dir
 
 # %% auto #0
 __all__ = ['IMDB_SPLITS', 'check_imdb_folder', 'extract_archive', 'imdb_sample_path', 'imdb_path', 'read_review', 'lm_files',
-           'labeled_df']
+           'labeled_df', 'read_labelled_csv', 'check_labelled', 'trec6_df']
 
 # %% ../nbs/00_data.ipynb #b8be2913
 IMDB_SPLITS = ('train/pos', 'train/neg', 'test/pos', 'test/neg')
@@ -115,3 +115,77 @@ def labeled_df(path) -> pd.DataFrame:
             for split in ('train', 'test') for d in sorted(p for p in (path/split).iterdir() if p.is_dir() and p.name != 'unsup')
             for f in sorted(d.glob('*.txt'))]
     return pd.DataFrame(rows, columns=['file', 'label', 'rating', 'is_valid'])
+
+# %% ../nbs/00_data.ipynb #ec48bcbe
+_SCORED = {'1', 'true', 'yes', 'test', 'valid', 'validation'}
+_TRAINED = {'0', 'false', 'no', 'train', 'training'}
+
+def _scored_rows(col:pd.Series, name:str, fname) -> pd.Series:
+    "The rows a split column marks for scoring: True/1/yes/test/valid against False/0/no/train."
+    v = col.astype(str).str.strip().str.lower()
+    odd = sorted(set(v) - _SCORED - _TRAINED)
+    if odd: raise ValueError(f"{fname}: column {name!r} must mark each row test/valid/true/1 or train/false/0, found {odd[:3]}")
+    return v.isin(_SCORED)
+
+def _first_bad_byte(fname:Path) -> str:
+    try: fname.read_bytes().decode('utf-8'); return 'an invalid byte'
+    except UnicodeDecodeError as e: return f"byte {e.object[e.start]:#04x} at offset {e.start}"
+
+def read_labelled_csv(fname, # A .csv file, or a .tsv (tab-separated) one, of labelled texts
+                      text_col:str='text', # Column holding the texts
+                      label_col:str='label', # Column holding the labels (two or more classes)
+                      split_col:str=None, # Column marking the rows to score (test/valid/1/true); None: 'is_valid' if there
+                      test_pct:float=0.1, # Without a split column, this fraction of the rows is scored, drawn with `seed`
+                      seed:int=42, # Seed of that draw
+                     ) -> pd.DataFrame:
+    "Your labelled texts as the course reads them: columns `text`, `label` (strings) and `is_valid` (the rows scored)."
+    fname = Path(fname).expanduser()
+    if not fname.is_file(): raise FileNotFoundError(f"no such file: {fname} (give a .csv or .tsv file of labelled texts)")
+    sep, kind = ('\t', 'TSV') if fname.suffix.lower() == '.tsv' else (',', 'CSV')
+    try: df = pd.read_csv(fname, sep=sep, dtype=str, keep_default_na=False, encoding='utf-8')
+    except UnicodeDecodeError: raise ValueError(f"{fname} is not UTF-8 text ({_first_bad_byte(fname)}): save it as UTF-8") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        raise ValueError(f"{fname} cannot be read as a {kind} file: "
+                         f"{str(e).strip().splitlines()[-1]}") from None
+    split_col = split_col or ('is_valid' if 'is_valid' in df else None)
+    for what, col in (('text', text_col), ('label', label_col), ('split', split_col)):
+        if col is not None and col not in df:
+            raise ValueError(f"{fname} has no {what} column {col!r} (its columns: {', '.join(df.columns)}): "
+                             f"name the right one with --{what}-col")
+    for what, col in (('text', text_col), ('label', label_col)):
+        empty = df.index[df[col].str.strip() == ''].tolist()
+        if empty: raise ValueError(f"{fname}: {len(empty)} row(s) with an empty {what} in {col!r} (the first is data row "
+                                   f"{empty[0] + 1}): fill them in or remove them")
+    out = pd.DataFrame({'text': df[text_col], 'label': df[label_col].str.strip()})
+    if split_col: out['is_valid'] = _scored_rows(df[split_col], split_col, fname).to_numpy()
+    else: out['is_valid'] = np.random.default_rng(seed).permutation(len(df)) < round(test_pct * len(df))
+    check_labelled(out, str(fname))
+    return out
+
+def check_labelled(df:pd.DataFrame, # Columns `label` and `is_valid`
+                   what:str='the data', # How errors name the data
+                  ):
+    "A one-line error unless the training rows hold two classes or more, and every scored row's class is trained on."
+    train, scored = df[~df.is_valid], df[df.is_valid]
+    if train.empty or scored.empty:
+        raise ValueError(f"{what}: {len(train)} training and {len(scored)} scored rows: both splits need rows")
+    classes = sorted(train.label.unique())
+    if len(classes) < 2: raise ValueError(f"{what}: the training rows hold one class ({classes[0]!r}): a classifier needs two or more")
+    unseen = sorted(set(scored.label) - set(classes))
+    if unseen: raise ValueError(f"{what}: the scored rows have classes no training row has ({', '.join(map(repr, unseen[:3]))}): "
+                                "the classifier cannot learn them")
+
+# %% ../nbs/00_data.ipynb #f035f101
+def trec6_df(fine:bool=False, # Also a `fine` column: the 50 fine classes (`NUM:dist`, ...)
+            ) -> pd.DataFrame:
+    "TREC-6 question classification, shipped with the package: `text`, `label` (the 6 coarse classes), `is_valid` (TREC-10 test)."
+    import ulmfit_course
+    rows = []
+    with zipfile.ZipFile(Path(ulmfit_course.__file__).parent/'assets'/'trec6.zip') as z:
+        for split in ('train', 'test'):
+            for line in z.read(f'qc/{split}.txt').decode('latin-1').splitlines():
+                if not line.strip(): continue
+                tag, text = line.split(' ', 1)
+                rows.append((text.strip(), tag.split(':')[0], tag, split == 'test'))
+    df = pd.DataFrame(rows, columns=['text', 'label', 'fine', 'is_valid'])
+    return df if fine else df.drop(columns='fine')

@@ -275,11 +275,14 @@ def lm_corpus(path=None, # IMDB folder or `.tgz` (default `imdb_path()`: `$ULMFI
               min_freq:int=3, # Vocabulary: minimum count of a word
               max_vocab:int=60000, # Vocabulary: maximum size
               valid_pct:float=0.1, # Fraction of the reviews held out
+              texts:list=None, # Your own task's texts (str) to read instead of IMDB's reviews
              ) -> tuple:
-    "Stage 2's data: `(vocab, train_docs, valid_docs)` of the reviews of `path` (`lm_files`: train, test and unsup)."
-    files = lm_files(imdb_path(path))
-    if n_docs: files = sorted(random.Random(seed).sample(files, min(n_docs, len(files))))
-    corpus = tokenize_corpus(files)
+    "Stage 2's data: `(vocab, train_docs, valid_docs)` of `texts`, or of the reviews of `path` (`lm_files`: train, test and unsup)."
+    items = lm_files(imdb_path(path)) if texts is None else list(texts)
+    if n_docs:
+        pick = sorted(random.Random(seed).sample(range(len(items)), min(n_docs, len(items))))
+        items = sorted(items[i] for i in pick) if texts is None else [items[i] for i in pick]   # review files in path order
+    corpus = tokenize_corpus(items)
     vocab = Vocab.from_counter(corpus.counter, min_freq=min_freq, max_vocab=max_vocab)
     return (vocab, *split_docs(corpus.numericalize(vocab), valid_pct=valid_pct, seed=seed))
 
@@ -320,6 +323,7 @@ def finetune_lm(path=None, # IMDB folder or `.tgz` (default `imdb_path()`: `$ULM
                 lr:float=None, # Peak learning rate of the top group afterwards
                 backward:bool=False, # Train a backward language model (documents read right to left)
                 valid_pct:float=0.1, # Fraction of the reviews held out
+                texts:list=None, # Your own task's texts (str) to read instead of IMDB's reviews (`path` is then unused)
                 seed:int=42, # Seed of the sample, the split, the loader and the initialisation
                 min_freq:int=3, # Vocabulary: minimum count of a word
                 max_vocab:int=60000, # Vocabulary: maximum size
@@ -332,8 +336,8 @@ def finetune_lm(path=None, # IMDB folder or `.tgz` (default `imdb_path()`: `$ULM
     "ULMFiT's stage 2: fine-tune a (pretrained) AWD-LSTM language model on IMDB reviews and save it for the classifier."
     recipe = replace(recipe or PAPER_LM, **{k: v for k, v in dict(bs=bs, bptt=bptt, frozen_epochs=frozen_epochs,
                      epochs=epochs, frozen_lr=frozen_lr, lr=lr).items() if v is not None})
-    path = imdb_path(path)
-    vocab, train_docs, valid_docs = lm_corpus(path, n_docs, seed, min_freq, max_vocab, valid_pct)
+    path = imdb_path(path) if texts is None else f"{len(texts):,} texts, key {cache_key(*texts)}"
+    vocab, train_docs, valid_docs = lm_corpus(path, n_docs, seed, min_freq, max_vocab, valid_pct, texts=texts)
     sd, pre_cfg = pretrained_lm_for_vocab(pretrained, vocab.itos, backward=backward)
     if cfg is None: cfg = replace(lm_config(drop_mult), emb_sz=pre_cfg.emb_sz, n_hid=pre_cfg.n_hid, n_layers=pre_cfg.n_layers)
     pre_id = pretrained if isinstance(pretrained, (str, Path, type(None))) else 'custom'

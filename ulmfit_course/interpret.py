@@ -18,7 +18,7 @@ from .clas_training import *
 from .clas_training import _as_classifier
 
 # %% auto #0
-__all__ = ['Attribution', 'attribute', 'attribution_html']
+__all__ = ['Attribution', 'attribute', 'attribution_html', 'explain_html']
 
 # %% ../nbs/11_interpret.ipynb #72ce85f8
 def _pooled_positions(n:int, bptt:int, max_len:int|None) -> Tensor:
@@ -123,3 +123,10 @@ def attribution_html(attr, # An `Attribution`, or a list of them
     more = f" … ({len(attr.tokens) - max_tokens} more tokens)" if len(attr.tokens) > max_tokens else ''
     return (f"<div style='line-height: 1.8'><b>{html.escape(attr.label)}</b> {attr.prob:.1%} "
             f"(no words: {attr.baseline_prob:.1%})<br>{' '.join(spans)}{more}</div>")
+
+# %% ../nbs/11_interpret.ipynb #4b8f6bd5
+def explain_html(clf, # A `Learner` from `clas_learner`, or a `TrainedClassifier`
+                 text:str, # One review
+                ) -> str:
+    "The review's words shaded by their integrated-gradients attributions: what `classifier_widget(explain=...)` shows."
+    return attribution_html(attribute(clf, text))

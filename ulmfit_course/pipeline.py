@@ -31,14 +31,17 @@ from .clas_training import *
 # %% auto #0
 __all__ = ['PRESETS', 'LM_RECIPES', 'CLAS_RECIPES', 'BASELINES', 'RunConfig', 'flat_settings', 'pick_device', 'prepare_run_dir',
            'ddp_setup', 'shard_docs', 'DDPCallback', 'History', 'hardware', 'train_classifier', 'pretrained_weights',
-           'run_imdb', 'bow_baselines', 'plot_run', 'parse_args', 'main']
+           'is_table', 'labelled_data', 'run_imdb', 'bow_baselines', 'plot_run', 'parse_args', 'main']
 
 # %% ../nbs/09_replication.ipynb #c8e887f4
 @dataclass
 class RunConfig:
-    "One IMDB run: the data, the pretrained weights, the model and one recipe per stage (see `PRESETS`), checked when made."
+    "One run on IMDB or on your own labelled texts: the data, the pretrained weights, the model and one recipe per stage (see `PRESETS`), checked when made."
     preset:str = 'sample' # Name of the preset this config started from (a label: no setting depends on it)
-    data:str = None # IMDB folder or `.tgz`; 'download': fastai's `URLs.IMDB`; None: `$ULMFIT_IMDB`, else the shipped sample
+    data:str = None # IMDB folder or `.tgz`, or a .csv/.tsv of your own labelled texts; 'download': fastai's `URLs.IMDB`; None: `$ULMFIT_IMDB`, else the shipped sample
+    text_col:str = 'text' # A .csv/.tsv `data`'s column of texts
+    label_col:str = 'label' # ... its column of labels (two classes or more)
+    split_col:str = None # ... its column marking the rows to score (test/valid/1/true); None: 'is_valid' if there, else a random tenth
     pretrained:str = 'small' # 'small' (shipped), 'wt103' (fastai's download), a WT103-format folder or `.tgz`, a `save_lm` folder, or 'none'
     direction:str = 'fwd' # 'fwd', 'bwd' or 'both' (and their ensemble)
     model:AWDLSTMConfig = field(default_factory=lm_config) # The language model's sizes and dropouts (lesson 04)
@@ -230,8 +233,9 @@ def _check_labels(df:pd.DataFrame):
         if len(labels) != 2: raise ValueError(f"IMDB's {split} split must hold two classes (neg, pos), found {labels or 'none'}")
 
 def _balanced_sample(df:pd.DataFrame, n:int, seed:int) -> pd.DataFrame:
-    "`n` reviews of each split, half of each label, drawn with `seed`."
-    parts = [g.sample(min(len(g), n // 2), random_state=seed) for _, g in df.groupby(['is_valid', 'label'])]
+    "`n` texts of each split, as many of each label, drawn with `seed`."
+    k = df.label.nunique()
+    parts = [g.sample(min(len(g), n // k), random_state=seed) for _, g in df.groupby(['is_valid', 'label'])]
     return pd.concat(parts).sort_index()
 
 def train_classifier(lm_dir, # Folder of a `finetune_lm` run (`save_lm`'s weights, vocab, config)
@@ -284,13 +288,27 @@ def _imdb(cfg:RunConfig) -> Path:
     "The IMDB folder `cfg.data` names: a path, 'download' (fastai's, unless `$ULMFIT_IMDB` is set), or None."
     return imdb_path(None if cfg.data == 'download' else cfg.data, full=cfg.data == 'download')
 
+def is_table(data) -> bool:
+    "Whether `data` names a .csv or .tsv file of labelled texts (rather than IMDB)."
+    return isinstance(data, (str, Path)) and Path(data).suffix.lower() in ('.csv', '.tsv')
+
+def labelled_data(cfg:RunConfig) -> tuple:
+    "`(labelled table, where it came from, the language model's texts or None for IMDB's review files)` of `cfg.data`."
+    if is_table(cfg.data):
+        df = read_labelled_csv(cfg.data, cfg.text_col, cfg.label_col, cfg.split_col, seed=cfg.seed)
+        return df, Path(cfg.data), df.text.tolist()   # the language model reads every text, the scored ones unlabelled
+    path = _imdb(cfg)
+    df = labeled_df(path)
+    _check_labels(df)
+    return df, path, None
+
 def run_imdb(cfg:RunConfig=None, # Settings (default: the `sample` preset)
              out='runs/imdb', # Output folder
              resume:bool=False, # Continue the interrupted run in `out`
              progress:bool=True, # Progress bars
              cbs=None, # More callbacks for every fit (of every stage)
             ) -> dict:
-    "ULMFiT on IMDB end to end: LM fine-tuning, classifier, test accuracy (forward, backward, ensemble); the metrics."
+    "ULMFiT on IMDB, or on `cfg.data`'s labelled texts, end to end: LM fine-tuning, classifier, test accuracy (forward, backward, ensemble); the metrics."
     cfg = cfg or PRESETS['sample']
     out = Path(out)
     if resume and (out/'metrics.json').exists():  # finished already (a disconnect at the very end, or the same command twice)
@@ -299,9 +317,7 @@ def run_imdb(cfg:RunConfig=None, # Settings (default: the `sample` preset)
     device = pick_device(cfg.device)  # a device that is not there, missing weights or data: fail before any work
     dirs = ['fwd', 'bwd'] if cfg.direction == 'both' else [cfg.direction]
     weights = {d: pretrained_weights(cfg, d == 'bwd') for d in dirs}  # a mismatch fails now, not after hours of training
-    path = _imdb(cfg)
-    df = labeled_df(path)
-    _check_labels(df)
+    df, path, lm_texts = labelled_data(cfg)
     if cfg.clas_n_docs: df = _balanced_sample(df, cfg.clas_n_docs, cfg.seed)
     rank, world = ddp_setup()
     if rank == 0: prepare_run_dir(out, cfg, resume)
@@ -315,7 +331,7 @@ def run_imdb(cfg:RunConfig=None, # Settings (default: the `sample` preset)
     history, probs = [], {}
     for d in dirs:
         t0 = time.time()
-        lm = finetune_lm(path, pretrained=weights.pop(d), recipe=cfg.lm, cfg=cfg.model, n_docs=cfg.lm_n_docs, backward=d == 'bwd',
+        lm = finetune_lm(None if lm_texts else path, texts=lm_texts, pretrained=weights.pop(d), recipe=cfg.lm, cfg=cfg.model, n_docs=cfg.lm_n_docs, backward=d == 'bwd',
                          seed=cfg.seed, max_vocab=cfg.max_vocab, out_dir=work/f'lm_{d}', resume=True, fp16=_use_fp16(cfg),
                          cbs=[DDPCallback(), History(history, f'lm_{d}'), *L(cbs)], progress=progress and rank == 0)
         metrics['seconds'][f'lm_{d}'] = time.time() - t0
@@ -354,12 +370,16 @@ def _tfidf_features(texts, y):
 
 def _nb_features(texts, y, alpha:float=1.):
     "A function mapping texts to binary uni+bigram indicators scaled by their NB log-count ratio, fit on `texts`, `y`."
+    from scipy.sparse import hstack
     from sklearn.feature_extraction.text import CountVectorizer
     vec = CountVectorizer(ngram_range=(1, 2), min_df=2, binary=True).fit(texts)
     x = vec.transform(texts)
-    p, q = alpha + np.asarray(x[y == 1].sum(0)).ravel(), alpha + np.asarray(x[y == 0].sum(0)).ravel()
-    r = np.log(p / p.sum()) - np.log(q / q.sum())
-    return lambda t: vec.transform(t).multiply(r).tocsr()
+    def ratio(pos):   # how much more often each n-gram occurs in the `pos` texts than in the others
+        p, q = alpha + np.asarray(x[pos].sum(0)).ravel(), alpha + np.asarray(x[~pos].sum(0)).ravel()
+        return np.log(p / p.sum()) - np.log(q / q.sum())
+    # two classes: one ratio (Wang & Manning's NBSVM); more: one scaled copy of the features per class, against the rest
+    ratios = [ratio(y == 1)] if y.max() == 1 else [ratio(y == c) for c in range(y.max() + 1)]
+    return lambda t: hstack([vec.transform(t).multiply(r) for r in ratios]).tocsr()
 
 BASELINES = {'tf-idf + logistic regression': _tfidf_features, 'NB-weighted bigrams + logistic regression': _nb_features}
 
@@ -378,7 +398,7 @@ def bow_baselines(df:pd.DataFrame, # Labelled reviews (`labeled_df`, or with a `
                  ) -> dict:
     "Test accuracy of the bag-of-words baselines trained on the same reviews: `{name: {accuracy, C, seconds}}`."
     texts = np.array([t.replace('<br />', ' ') for t in (df.text if 'text' in df else map(read_review, df.file))], dtype=object)
-    y = (df.label.to_numpy() == sorted(df.label.unique())[-1]).astype(int)
+    y = pd.Categorical(df.label, categories=sorted(df.label.unique())).codes.astype(int)   # neg 0, pos 1; or one code per class
     train, test = np.flatnonzero(~df.is_valid.to_numpy()), np.flatnonzero(df.is_valid.to_numpy())
     held = np.random.default_rng(seed).permutation(train)
     held, fit = held[:len(held) // 5], held[len(held) // 5:]
@@ -428,9 +448,22 @@ def _parse_value(f, s:str):
     if 'bool' in t: return s.lower() in ('1', 'true', 'yes', 'on')
     return {'int': int, 'float': float}.get(t.split('|')[0], str)(s)
 
+def _with_stages(clas:ClasRecipe, given:dict, n_groups:int) -> ClasRecipe:
+    "`clas` with the stages, epochs and lr_mults given on the command line: epochs alone make one stage per count."
+    source = {k: 'given' if k in given else "the preset's" for k in ('stages', 'epochs', 'lr_mults')}
+    if 'epochs' in given and 'stages' not in given:
+        clas = clas.with_epochs(given['epochs'], n_groups=n_groups)
+        source['stages'] = 'one per epoch count'
+        if 'lr_mults' not in given: source['lr_mults'] = 'one per epoch count'
+    full = {k: given.get(k, getattr(clas, k)) for k in source}
+    if len({len(v) for v in full.values()}) > 1:
+        said = ', '.join(f"--clas-{k.replace('_', '-')} {','.join(map(str, v))} ({source[k]})" for k, v in full.items())
+        raise ValueError(f"{said} must have one value per stage each: give all three with the same number of values")
+    return replace(clas, **full)
+
 def parse_args(argv=None) -> tuple:
     "`(RunConfig, out, resume)` from command-line arguments; a value that cannot work exits with a one-line error."
-    p = argparse.ArgumentParser(prog='ulmfit-imdb', description="ULMFiT on IMDB: language model, classifier, test accuracy. "
+    p = argparse.ArgumentParser(prog='ulmfit-imdb', description="ULMFiT on IMDB, or on your own .csv/.tsv of labelled texts (--data): language model, classifier, test accuracy. "
         "With no arguments: the `sample` preset on the IMDB sample shipped with the package, on the CPU or GPU found.")
     p.add_argument('--preset', choices=list(PRESETS), default='sample', help="named settings (default: sample)")
     p.add_argument('--out', default='runs/imdb', help="output folder (default: runs/imdb)")
@@ -454,10 +487,9 @@ def parse_args(argv=None) -> tuple:
     try:
         model = replace(base.model, **over['model'])
         lm = replace(LM_RECIPES[a.lm_recipe] if a.lm_recipe else base.lm, **over['lm'])
-        epochs = over['clas'].pop('epochs', None)   # one stage per count: `with_epochs` sets the stages to match
+        staging = {k: over['clas'].pop(k) for k in ('stages', 'epochs', 'lr_mults') if k in over['clas']}
         clas = replace(CLAS_RECIPES[a.clas_recipe] if a.clas_recipe else base.clas, **over['clas'])
-        if epochs is not None: clas = clas.with_epochs(epochs, n_groups=model.n_layers + 2)
-        cfg = replace(base, model=model, lm=lm, clas=clas, **over[None])
+        cfg = replace(base, model=model, lm=lm, clas=_with_stages(clas, staging, model.n_layers + 2), **over[None])
     except ValueError as e: sys.exit(f"ulmfit-imdb: error: {e}")
     return cfg, a.out, a.resume
 
@@ -467,12 +499,12 @@ def main(argv=None):
     keep_freed_memory()   # lesson 12: each batch reuses the memory the last one freed, instead of faulting it in again
     # progress bars on a terminal; in a log file (nohup, Colab's redirected output) one line per epoch instead of redraws
     try: m = run_imdb(cfg, out, resume=resume, progress=sys.stdout.isatty())
-    except (FileNotFoundError, FileExistsError, NotADirectoryError, ValueError, RuntimeError) as e:
+    except (OSError, ValueError, RuntimeError) as e:   # bad input, a full disk: one line
         sys.exit(f"ulmfit-imdb: error: {e}")
     if rank_distrib() == 0:
         accs = ', '.join(f"{k} {v:.2%}" for k, v in m['accuracy'].items())
         base = ', '.join(f"{k} {v['accuracy']:.2%}" for k, v in m.get('baselines', {}).items())
-        print(f"test accuracy ({m['n_test']:,} reviews): {accs}; baselines: {base}; {m['seconds']['total']:.0f}s; "
+        print(f"test accuracy ({m['n_test']:,} texts): {accs}; baselines: {base}; {m['seconds']['total']:.0f}s; "
               f"metrics in {Path(out)/'metrics.json'}")
     if dist.is_initialized(): dist.destroy_process_group()
 

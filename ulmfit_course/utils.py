@@ -6,7 +6,7 @@ Docs: https://ulmfit-course.github.io/ulmfit_course/utils.html.md"""
 
 # %% ../nbs/12_utils.ipynb #240eb2fb
 from __future__ import annotations
-import ctypes, hashlib, math, multiprocessing as mp, numbers, os, platform, re, uuid, warnings
+import ctypes, errno, hashlib, math, multiprocessing as mp, numbers, os, platform, re, shutil, uuid, warnings
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from filelock import FileLock
@@ -31,8 +31,18 @@ def atomic_write(fname, # The file to (re)write
     try:
         write(tmp)
         os.replace(tmp, fname)
+    except (OSError, RuntimeError) as e:
+        if not _disk_full(e): raise
+        free = shutil.disk_usage(fname.parent).free / 2**20
+        raise OSError(errno.ENOSPC, f"no space left on the disk while writing {fname} ({free:.0f} MiB free there): free some "
+                      "space or write elsewhere, then run again (the file it replaces is untouched; a run continues with "
+                      "--resume)") from None
     finally: tmp.unlink(missing_ok=True)
     return fname
+
+def _disk_full(e:Exception) -> bool:
+    "Whether a write failed for want of space: `ENOSPC`, or PyTorch's zip writer reporting a short write."
+    return getattr(e, 'errno', None) == errno.ENOSPC or 'unexpected pos' in str(e)
 
 # %% ../nbs/12_utils.ipynb #29f6b575
 _SCRATCH = re.compile(r'\..+\.\d+\.[0-9a-f]{8}\.tmp')  # `atomic_write`'s temporary names
