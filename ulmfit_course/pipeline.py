@@ -16,6 +16,7 @@ from fastai.callback.core import Callback
 from fastai.torch_core import num_distrib, rank_distrib, distrib_barrier
 from fastai.callback.progress import ProgressCallback
 from fastai.torch_core import set_seed
+from fastcore.basics import noop
 from fastcore.foundation import L
 from .utils import *
 from .data import *
@@ -29,9 +30,10 @@ from .classifier import *
 from .clas_training import *
 
 # %% auto #0
-__all__ = ['PRESETS', 'LM_RECIPES', 'CLAS_RECIPES', 'BASELINES', 'RunConfig', 'flat_settings', 'pick_device', 'prepare_run_dir',
-           'ddp_setup', 'shard_docs', 'DDPCallback', 'History', 'hardware', 'train_classifier', 'pretrained_weights',
-           'is_table', 'labelled_data', 'run_imdb', 'bow_baselines', 'plot_run', 'parse_args', 'main']
+__all__ = ['PRESETS', 'LM_RECIPES', 'CLAS_RECIPES', 'DIRECTIONS', 'BASELINES', 'RunConfig', 'flat_settings', 'pick_device',
+           'prepare_run_dir', 'ddp_setup', 'shard_docs', 'DDPCallback', 'History', 'hardware', 'StageLog',
+           'train_classifier', 'pretrained_weights', 'is_table', 'labelled_data', 'run_imdb', 'bow_baselines',
+           'plot_run', 'parse_args', 'main']
 
 # %% ../nbs/09_replication.ipynb #c8e887f4
 @dataclass
@@ -225,6 +227,31 @@ def hardware(device:torch.device) -> dict:
     if device.type == 'cuda': hw['gpu'] = torch.cuda.get_device_name(device)
     return hw
 
+class StageLog(Callback):
+    "Name each fit in one line (what it trains, epochs, texts, layer groups); without progress bars, one row per epoch under fastai's column names."
+    order = 57   # after the Recorder (50) and `SkipValidation` (55) name the columns, before fastai's progress table (60)
+    def __init__(self, what:str): self.what, self.k = what, 0
+    def before_fit(self):
+        self.plain = False
+        if self.learn.opt is None or self.learn.logger is noop: return   # `validate()` calls before_fit too, silently
+        self.k += 1
+        dl, opt = self.dls.train, self.learn.opt
+        n_texts = dl.n if isinstance(dl, ClasLoader) else len(dl.items)
+        n_groups = len(opt.param_groups)
+        self.say(f"{self.what}, fit {self.k}: {self.n_epoch} epoch{'s' * (self.n_epoch != 1)} on {n_texts:,} texts, "
+                 f"training {n_groups - opt.frozen_idx} of {n_groups} layer groups")
+        self.plain = not any(isinstance(cb, ProgressCallback) for cb in self.learn.cbs)
+        if self.plain:   # a log file: fastai would print bare lists such as [0, 4.2370, 3.9968, ...]
+            self.old_logger, self.learn.logger = self.learn.logger, self.row
+            self.widths = [max(len(n), 8) for n in self.recorder.metric_names]
+            self.say('  '.join(f'{n:>{w}}' for n, w in zip(self.recorder.metric_names, self.widths)))
+    def row(self, log):
+        self.say('  '.join(f'{v:>{w}.4f}' if isinstance(v, float) else f'{v!s:>{w}}' for v, w in zip(log, self.widths)))
+    def after_fit(self):
+        if self.plain: self.learn.logger = self.old_logger
+    def say(self, line:str):
+        if rank_distrib() == 0: print(line, flush=True)
+
 # %% ../nbs/09_replication.ipynb #1b431851
 def _check_labels(df:pd.DataFrame):
     "The classifier data must hold two classes in both splits."
@@ -302,6 +329,8 @@ def labelled_data(cfg:RunConfig) -> tuple:
     _check_labels(df)
     return df, path, None
 
+DIRECTIONS = {'fwd': 'forward', 'bwd': 'backward'}
+
 def run_imdb(cfg:RunConfig=None, # Settings (default: the `sample` preset)
              out='runs/imdb', # Output folder
              resume:bool=False, # Continue the interrupted run in `out`
@@ -333,13 +362,15 @@ def run_imdb(cfg:RunConfig=None, # Settings (default: the `sample` preset)
         t0 = time.time()
         lm = finetune_lm(None if lm_texts else path, texts=lm_texts, pretrained=weights.pop(d), recipe=cfg.lm, cfg=cfg.model, n_docs=cfg.lm_n_docs, backward=d == 'bwd',
                          seed=cfg.seed, max_vocab=cfg.max_vocab, out_dir=work/f'lm_{d}', resume=True, fp16=_use_fp16(cfg),
-                         cbs=[DDPCallback(), History(history, f'lm_{d}'), *L(cbs)], progress=progress and rank == 0)
+                         cbs=[DDPCallback(), History(history, f'lm_{d}'), StageLog(f'language model ({DIRECTIONS[d]})'), *L(cbs)],
+                         progress=progress and rank == 0)
         metrics['seconds'][f'lm_{d}'] = time.time() - t0
         metrics['lm'][d] = {'start': lm.start, **lm.final, 'epochs': lm.history.to_dict('records')}
         metrics['n_lm_docs'] = len(lm.learn.dls.train.items) + len(lm.learn.dls.valid.items)
         t0 = time.time()
         learn, clas_hist, p, targs = train_classifier(lm.out_dir, df, cfg, work/f'clas_{d}', backward=d == 'bwd',
-                                                      cbs=[DDPCallback(), History(history, f'clas_{d}'), *L(cbs)],
+                                                      cbs=[DDPCallback(), History(history, f'clas_{d}'),
+                                                           StageLog(f'classifier ({DIRECTIONS[d]})'), *L(cbs)],
                                                       progress=progress and rank == 0)
         metrics['seconds'][f'clas_{d}'] = time.time() - t0
         probs[d] = p
