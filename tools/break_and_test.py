@@ -58,7 +58,7 @@ BREAKAGES = [
      'new = (old.mean(0, keepdim=True) * 0).repeat(len(new_itos), *[1] * (old.dim() - 1))'),
     ('backward streams: the documents are not reversed', '02_lm_stream.ipynb',
      'if backward: self.docs = [d[::-1] for d in self.docs]', 'if backward: pass'),
-    ('resume: the random states are not restored', '06_finetune.ipynb',
+    ('resume: the random states are not restored', '12_utils.ipynb',
      '_set_rng_states(self.pending[0]); _set_loader_state(self.dls.train, self.pending[1])', 'pass'),
     ('settings: a batch size of 0 is accepted', '12_utils.ipynb',
      "'positive': ('a positive integer', lambda v: is_int(v) and v >= 1)",

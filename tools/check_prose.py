@@ -23,9 +23,9 @@ def prose(md:str) -> str:
     md = re.sub(r'<!--.*?-->', ' ', md, flags=re.S)
     lines = [l for l in md.splitlines() if not l.lstrip().startswith(('|', '!['))]
     md = '\n'.join(lines)
-    md = re.sub(r'\$\$.*?\$\$', ' formula ', md, flags=re.S)
-    md = re.sub(r'\$[^$\n]+\$', 'x', md)
     md = re.sub(r'`[^`]*`', 'code', md)
+    md = re.sub(r'\$\$.*?\$\$', ' formula ', md, flags=re.S)
+    md = re.sub(r"\$[^$]+?\$", "x", md)
     return re.sub(r'\]\([^)]*\)', ']', md)
 
 

@@ -49,7 +49,8 @@ from ulmfit_course.tokens import tokenize_corpus, Vocab
 from ulmfit_course.lm_data import LMLoader, lm_dls, split_docs
 from ulmfit_course.awd_lstm import lm_config, load_wt103, lm_sizes
 from ulmfit_course.pretrain import wikitext_texts
-from ulmfit_course.finetune import lm_learner, FASTAI_LM, CheckpointResume, _loader_state, _set_loader_state
+from ulmfit_course.finetune import lm_learner, FASTAI_LM
+from ulmfit_course.utils import CheckpointResume, _loader_state, _set_loader_state
 
 ASSET_DIR = Path(__file__).resolve().parents[1]/'ulmfit_course'/'assets'/'small_lm'
 

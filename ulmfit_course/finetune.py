@@ -6,7 +6,7 @@ Docs: https://ulmfit-course.github.io/ulmfit_course/finetune.html.md"""
 
 # %% ../nbs/06_finetune.ipynb #280acc5f
 from __future__ import annotations
-import math, copy, random, json, hashlib
+import math, random, json, hashlib
 from dataclasses import dataclass, asdict, replace
 from functools import partial
 from pathlib import Path
@@ -15,7 +15,7 @@ import pandas as pd
 import torch
 from fastcore.basics import patch
 from fastcore.foundation import L
-from fastai.callback.core import Callback, CancelEpochException
+from fastai.callback.core import Callback
 from fastai.callback.schedule import ParamScheduler
 from fastai.callback.progress import ProgressCallback
 from fastai.learner import Learner
@@ -33,7 +33,7 @@ from .pretrain import *
 
 # %% auto #0
 __all__ = ['PAPER_LM', 'FASTAI_LM', 'stlr', 'SchedSTLR', 'discriminative_lrs', 'LMRecipe', 'BPTTLRScaler', 'TextLMLearner',
-           'lm_learner', 'CheckpointResume', 'LMRun', 'lm_corpus', 'fit_lm_stages', 'finetune_lm', 'TrainedGroups']
+           'lm_learner', 'LMRun', 'lm_corpus', 'fit_lm_stages', 'finetune_lm', 'TrainedGroups']
 
 # %% ../nbs/06_finetune.ipynb #591841d0
 def stlr(t, # Iteration (0-based); an int or an array of them
@@ -181,79 +181,6 @@ def lm_learner(dls, # `DataLoaders` of `LMLoader`s (lesson 02; with `vocab=` for
     return TextLMLearner(dls, awd_lstm_lm(vocab_sz, cfg), loss_func=CrossEntropyLossFlat(), opt_func=opt_func,
                    splitter=lm_param_groups, metrics=[accuracy, Perplexity()], path=path, model_dir=model_dir,
                    cbs=[ResetRNNCallback(), ARTARCallback(alpha, beta), *scaler, *L(cbs)], **kwargs)
-
-# %% ../nbs/06_finetune.ipynb #0164cccf
-_RNG_TYPES = (random.Random, np.random.Generator, np.random.RandomState)
-
-def _rng_states() -> dict:
-    st = {'torch': torch.get_rng_state(), 'numpy': np.random.get_state(), 'random': random.getstate()}
-    if torch.cuda.is_available(): st['cuda'] = torch.cuda.get_rng_state_all()
-    return st
-
-def _set_rng_states(st:dict):
-    torch.set_rng_state(st['torch']); np.random.set_state(st['numpy']); random.setstate(st['random'])
-    if 'cuda' in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])
-
-def _loader_state(dl) -> dict:
-    "A loader's random state: its `state_dict()` if it has one, else its generators and its drawn next-epoch plan."
-    if hasattr(dl, 'state_dict'): return dl.state_dict()
-    return {k: copy.deepcopy(v) for k, v in vars(dl).items() if isinstance(v, _RNG_TYPES) or k == '_plan'}
-
-def _set_loader_state(dl, st:dict):
-    if hasattr(dl, 'load_state_dict'): return dl.load_state_dict(st)
-    for k, v in st.items(): setattr(dl, k, copy.deepcopy(v))
-
-# %% ../nbs/06_finetune.ipynb #d0f49b9c
-class CheckpointResume(Callback):
-    "Save weights, optimizer, epoch, metrics and RNG states after each epoch; on a new fit, resume from the last save."
-    order = 70  # after the Recorder (50), so the epoch's metrics are in the checkpoint
-    def __init__(self, fname:str='checkpoint', # File name (without `.pth`) under `learn.path/learn.model_dir`
-                 resume:bool=True, # Resume from an existing checkpoint (else start over and overwrite it)
-                ):
-        self.fname, self.resume = fname, resume
-
-    @property
-    def file(self) -> Path: return Path(self.learn.path)/self.learn.model_dir/f'{self.fname}.pth'
-
-    def before_fit(self):
-        self.skip_to, self.pending, self.done_values = 0, None, []
-        if not (self.resume and self.file.exists()): return
-        ck = torch.load(self.file, map_location='cpu', weights_only=False)  # CPU: the RNG states must stay there
-        if ck['n_epoch'] != self.n_epoch:
-            raise ValueError(f"{self.file} is a checkpoint of a {ck['n_epoch']}-epoch fit, this fit has {self.n_epoch} "
-                             f"epochs: delete it or pass resume=False to start over")
-        self.learn.model.load_state_dict(ck['model'])
-        self.learn.opt.load_state_dict(ck['opt'])
-        for p, st in self.learn.opt.state.items():  # Adam's averages go where their parameters are
-            for k, v in st.items():
-                if isinstance(v, torch.Tensor): st[k] = v.to(p.device)
-        if ck.get('scaler') and getattr(self.learn, 'scaler', None) is not None: self.learn.scaler.load_state_dict(ck['scaler'])
-        self.skip_to, self.pending, self.done_values = ck['epoch'] + 1, (ck['rng'], ck['dl']), ck['values']
-        if self.skip_to >= self.n_epoch: self._restore()  # nothing left to run: leave the RNGs as the full run did
-
-    def _restore(self):
-        if self.pending is None: return
-        _set_rng_states(self.pending[0]); _set_loader_state(self.dls.train, self.pending[1])
-        self.pending = None
-
-    def before_epoch(self):
-        if self.epoch < self.skip_to:
-            # the Recorder logs this epoch's saved metrics instead of an empty row
-            if hasattr(self.learn, 'recorder'): self.learn.recorder.log = L(self.epoch) + L(self.done_values[self.epoch])
-            raise CancelEpochException()
-        self._restore()
-
-    def after_epoch(self):
-        if self.epoch < self.skip_to: return
-        rec = getattr(self.learn, 'recorder', None)
-        scaler = getattr(self.learn, 'scaler', None)
-        model = self.learn.model
-        if isinstance(model, torch.nn.parallel.DistributedDataParallel): model = model.module  # several GPUs (lesson 09)
-        state = {'model': model.state_dict(), 'opt': self.learn.opt.state_dict(),
-                 'scaler': scaler.state_dict() if scaler is not None else None,
-                 'epoch': self.epoch, 'n_epoch': self.n_epoch, 'rng': _rng_states(), 'dl': _loader_state(self.dls.train),
-                 'values': [list(map(float, v)) for v in rec.values] if rec is not None else []}
-        atomic_write(self.file, partial(torch.save, state))  # an interruption while saving leaves the previous checkpoint intact
 
 # %% ../nbs/06_finetune.ipynb #7a51f36e
 @dataclass
