@@ -28,7 +28,7 @@ from .awd_lstm import *
 
 # %% auto #0
 __all__ = ['wikitext_texts', 'small_lm_config', 'save_lm', 'load_lm', 'encoder_state', 'pretrain_wikitext', 'pretrain_history',
-           'small_lm_path', 'load_pretrained_weights', 'pretrained_lm_for_vocab']
+           'small_lm_path', 'general_lm_path', 'load_pretrained_weights', 'pretrained_lm_for_vocab']
 
 # %% ../nbs/05_pretrain.ipynb #2f2a153b
 _TITLE = re.compile(r'^ = [^=].* = $')
@@ -169,18 +169,27 @@ def small_lm_path() -> Path:
     import ulmfit_course
     return Path(ulmfit_course.__file__).parent/'assets'/'small_lm'
 
-def load_pretrained_weights(pretrained:str, # 'small' (shipped), 'wt103' (fastai's), a WT103-format folder or `.tgz`, or a `save_lm` folder
+def general_lm_path() -> Path:
+    "The folder of the general-domain language model that ships in the package: stage 1 alone, it has read no review."
+    import ulmfit_course
+    path = Path(ulmfit_course.__file__).parent/'assets'/'general_lm'
+    if not (path/'lstm_fwd.pth').exists():
+        raise FileNotFoundError(f"the general-domain model is not in {path}: make it with tools/pretrain_small_lm.py --general "
+                                "(see its docstring), or use --pretrained small")
+    return path
+
+def load_pretrained_weights(pretrained:str, # 'small' or 'general' (shipped), 'wt103' (fastai's), a WT103-format folder or `.tgz`, or a `save_lm` folder
                             backward:bool=False, # The backward model (`lstm_bwd.*`)
                             wt103_path=None, # For 'wt103': a local copy, else `$ULMFIT_WT103`, else the download
                            ) -> tuple:
     "`(state_dict, itos)` of pretrained weights in fastai's WT103 format, as they are saved (not yet converted)."
-    if pretrained == 'small': pretrained = small_lm_path()
+    if pretrained in ('small', 'general'): pretrained = small_lm_path() if pretrained == 'small' else general_lm_path()
     elif pretrained != 'wt103' and (Path(pretrained)/'lm.pth').exists():   # the course's own format (`save_lm`)
         sd, vocab, _ = load_lm(pretrained)
         return sd, vocab.itos
     return load_wt103('bwd' if backward else 'fwd', path=wt103_path if pretrained == 'wt103' else pretrained)
 
-def pretrained_lm_for_vocab(pretrained, # 'small' (shipped), 'wt103', 'wikitext', a folder from `save_lm`, (state_dict, itos[, cfg]), or None
+def pretrained_lm_for_vocab(pretrained, # 'small' or 'general' (shipped), 'wt103', 'wikitext', a folder from `save_lm`, (state_dict, itos[, cfg]), or None
                             itos:list, # The target vocabulary (list of tokens or `Vocab`)
                             backward:bool=False, # The backward model ('wt103': `URLs.WT103_BWD`; 'wikitext': trained backward)
                             wt103_path=None, # For 'wt103': a local copy (folder or `.tgz`), else `$ULMFIT_WT103`, else download
@@ -188,7 +197,7 @@ def pretrained_lm_for_vocab(pretrained, # 'small' (shipped), 'wt103', 'wikitext'
     "`(state_dict converted to itos, config)` of a pretrained language model; `(None, lm_config())` for no pretraining."
     if pretrained is None: return None, lm_config()
     cfg = None  # unless saved with the weights, the sizes are read from them
-    if isinstance(pretrained, str) and pretrained in ('small', 'wt103'):
+    if isinstance(pretrained, str) and pretrained in ('small', 'general', 'wt103'):
         sd, old_itos = load_pretrained_weights(pretrained, backward, wt103_path)
     elif isinstance(pretrained, str) and pretrained == 'wikitext':
         sd, old_itos, cfg = load_lm(pretrain_wikitext(backward=backward))
