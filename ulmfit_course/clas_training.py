@@ -140,7 +140,7 @@ def gradual_unfreeze(learn:Learner, # From `clas_learner`
                      lr_mults:tuple=None, # Multiplier of `lr` in each stage
                      cut_frac:float=0.1, # STLR: fraction of a stage spent warming up
                      ratio:float=32, # STLR: highest over lowest learning rate
-                     checkpoint:str=None, # Save/resume each stage as `<checkpoint><k>` with `CheckpointResume` (lesson 06)
+                     checkpoint:str=None, # Save/resume each stage as `<checkpoint><k>` with `CheckpointResume` (lesson 12)
                      cbs=None, # More callbacks for every stage's fit
                      valid_each_epoch:bool=True, # Score the validation set after every epoch (False: never; score it at the end)
                     ) -> pd.DataFrame:
