@@ -20,8 +20,8 @@ Every epoch is checkpointed under `--work`; the finished model is written in fas
 perplexity, hardware, wall time and the command), so `load_wt103('fwd', path=...)` reads it like WT103.
 
 The general-domain model has read no review: the WikiText sample and NLTK's Brown, ABC, State of the Union, inaugural
-and web-text corpora (about 3.1M words; the web text's wine reviews are left out). It is stage 1 alone, the model
-that lessons 06, 10 and 13 adapt with stage 2. It is written beside the others as `ulmfit_course/assets/general_lm/`:
+and web-text corpora (about 3.0M words; the web text's wine reviews are left out). It is stage 1 alone, the model
+that stage 2 adapts to a task. It is written beside the others as `ulmfit_course/assets/general_lm/`:
 
     python tools/pretrain_small_lm.py --general ../shared/data/more --wikitext ../shared/data/wikitext2-sample.tgz \
         --general-epochs 8 --shards 4 --work runs/general_lm --out ulmfit_course/assets/general_lm
