@@ -15,8 +15,7 @@ from pathlib import Path
 
 import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ulmfit_course.data import read_labelled_csv
-from ulmfit_course.pipeline import bow_baselines, parse_args, run_imdb
+from ulmfit_course.pipeline import bow_baselines, labelled_data, parse_args, run_imdb
 
 
 def fifths(labels:np.ndarray, seed:int=0) -> np.ndarray:
@@ -39,7 +38,7 @@ def main(argv=None):
     a = p.parse_args(argv)
     cols = shlex.split(a.cols)
     read = parse_args(['--data', a.data, *cols])[0]
-    try: df = read_labelled_csv(a.data, read.text_col, read.label_col, read.split_col, seed=read.seed)
+    try: df = labelled_data(read)[0]   # the table exactly as `ulmfit-imdb --data` reads it
     except (OSError, ValueError) as e: sys.exit(f"tune_task: error: {e}")
     train = df[~df.is_valid].reset_index(drop=True)
     fold = fifths(train.label.to_numpy())
