@@ -97,6 +97,7 @@ if __name__ == '__main__':
         print(f"outputs: {len(paths) - len(bad)} of {len(paths)} lessons complete")
         sys.exit(1 if any(name[:2] not in a.pending for name in bad) else 0)
     os.environ.pop('IN_TEST', None)
+    os.environ.pop('MPLBACKEND', None)   # Agg (as in CI) would leave the plots out: the kernel's inline backend saves them
     failed = []
     for f in paths:
         try: run(f, a.slow)

@@ -7,10 +7,12 @@
 The file's scored rows (its split column, as `ulmfit-imdb --data` reads it) are dropped first. The training rows are
 dealt into five stratified fifths (seed 0). For each of `--folds` fifths, each candidate trains on the other four and
 is scored on the fifth: the same folds for every candidate, and for both bag-of-words baselines. Each candidate is a
-string of `ulmfit-imdb` options added to `--base`. Prints one JSON line per candidate and fold, then one per candidate
-with its accuracy over every held-out row and its mean wall time per fold, then the baselines.
+string of `ulmfit-imdb` options added to `--base`. Prints the runs' logs and one JSON line per candidate and fold to
+standard error as it goes, then a markdown table to standard output: each candidate's accuracy over every held-out row
+and its mean wall time per fold, then the baselines (so `tools/results_page.py NAME python tools/tune_task.py ...`
+files it).
 """
-import argparse, json, shlex, sys, tempfile, time
+import argparse, contextlib, json, shlex, sys, tempfile, time
 from pathlib import Path
 
 import numpy as np
@@ -54,17 +56,20 @@ def main(argv=None):
         for i, cand in enumerate(a.candidates):
             cfg = parse_args(['--data', str(csv), *shlex.split(a.base), *shlex.split(cand)])[0]
             t0 = time.time()
-            m = run_imdb(cfg, work/f'fold{k}_cand{i}', progress=False)
+            with contextlib.redirect_stdout(sys.stderr):   # the runs' logs are progress; standard output is the table
+                m = run_imdb(cfg, work/f'fold{k}_cand{i}', progress=False)
             secs[cand].append(time.time() - t0)
             acc = m['accuracy'].get('ensemble', next(iter(m['accuracy'].values())))
             hits[cand].append((acc, m['n_test']))
             print(json.dumps({'candidate': cand, 'fold': k, 'accuracy': acc, 'all': m['accuracy'], 'seconds': secs[cand][-1]}),
-                  flush=True)
+                  file=sys.stderr, flush=True)
     def pooled(rows): return sum(acc * n for acc, n in rows) / sum(n for _, n in rows)
-    for cand in a.candidates:
-        print(json.dumps({'candidate': cand, 'held_out_accuracy': pooled(hits[cand]), 'held_out_rows': sum(n for _, n in hits[cand]),
-                          'seconds_per_fold': float(np.mean(secs[cand])), 'folds': [acc for acc, _ in hits[cand]]}))
-    for name, rows in base_hits.items(): print(json.dumps({'baseline': name, 'held_out_accuracy': pooled(rows)}))
+    n_rows = sum(n for _, n in next(iter(hits.values())))
+    print(f"`ulmfit-imdb --data {a.data} {a.cols} {a.base}`, held-out fifths {', '.join(map(str, range(a.folds)))} of the "
+          f"training rows ({n_rows:,} rows scored in all):\n")
+    print('| candidate | held-out accuracy | seconds per fold |\n| --- | ---: | ---: |')
+    for cand in a.candidates: print(f"| `{cand}` | {pooled(hits[cand]):.2%} | {np.mean(secs[cand]):.0f} |")
+    for name, rows in base_hits.items(): print(f"| baseline: {name} | {pooled(rows):.2%} | |")
 
 
 if __name__ == '__main__': main()

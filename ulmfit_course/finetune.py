@@ -237,7 +237,7 @@ def _run_id(**kw) -> str:
     return hashlib.sha1(json.dumps(kw, sort_keys=True, default=str).encode()).hexdigest()[:10]
 
 def finetune_lm(path=None, # IMDB folder or `.tgz` (default `imdb_path()`: `$ULMFIT_IMDB`, else the shipped sample)
-                pretrained='wt103', # 'wt103', 'wikitext' (lesson 05's small model), a folder, (state_dict, itos[, cfg]), or None
+                pretrained='wt103', # 'wt103', 'small' or 'general' (shipped), 'wikitext' (lesson 05's run), a folder, (state_dict, itos[, cfg]), or None
                 recipe:LMRecipe=None, # `PAPER_LM` (default) or `FASTAI_LM`; the arguments below override it
                 cfg:AWDLSTMConfig=None, # Sizes and dropouts (default: the pretrained model's sizes, `lm_config(drop_mult)` dropouts)
                 drop_mult:float=1., # Scales every dropout of the default config
