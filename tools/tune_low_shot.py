@@ -85,7 +85,7 @@ def score(lm_dir, vocab, recipe, train:pd.DataFrame, held:pd.DataFrame, seed:int
 
 def main(lm_dir, names=(), sizes=(100, 200), draws:int=3, n_held:int=600, scratch:bool=False):
     _, vocab, lm_cfg = load_lm(lm_dir)
-    sizes = {k: getattr(lm_cfg, k) for k in ('emb_sz', 'n_hid', 'n_layers')}
+    model_sizes = {k: getattr(lm_cfg, k) for k in ('emb_sz', 'n_hid', 'n_layers')}   # of the classifier from random weights
     candidates = SCRATCH if scratch else CANDIDATES
     df = labeled_df(imdb_sample_path())
     train_all, seed = df[~df.is_valid], PRESETS['sample_fwd'].seed
@@ -97,7 +97,7 @@ def main(lm_dir, names=(), sizes=(100, 200), draws:int=3, n_held:int=600, scratc
             for name, over in candidates.items():
                 if names and name not in names: continue
                 t0, recipe = time.time(), candidate_recipe(n, **over)
-                acc = score(None if scratch else lm_dir, vocab, recipe, train, held, seed, sizes)
+                acc = score(None if scratch else lm_dir, vocab, recipe, train, held, seed, model_sizes)
                 results.setdefault((name, n), []).append(acc)
                 print(json.dumps({'candidate': name, 'labels': n, 'draw': d, 'bs': recipe.bs, 'epochs': recipe.epochs,
                                   'held_out_accuracy': round(acc, 4), 'seconds': round(time.time() - t0)}), flush=True)
