@@ -9,7 +9,7 @@ from __future__ import annotations
 import os, re, shutil, tarfile, tempfile, zipfile
 from pathlib import Path
 import numpy as np, pandas as pd
-from .utils import cache_dir
+from .utils import cache_dir, run_lock
 
 # %% auto #0
 __all__ = ['IMDB_SPLITS', 'check_imdb_folder', 'extract_archive', 'imdb_sample_path', 'imdb_path', 'read_review', 'lm_files',
@@ -42,21 +42,25 @@ def _unpack(archive:Path, into:Path):
         raise ValueError(f"{archive} is not a readable .tgz archive ({type(e).__name__}: {' '.join(str(e).split())}): "
                          "it may be truncated; download it again, or pass an unpacked folder") from None
 
+def _unpack_whole(archive:Path, dest:Path):
+    "Unpack into a scratch folder beside `dest`, then rename it: an interrupted extraction leaves no half folder."
+    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f'.{dest.name}-'))
+    try:
+        _unpack(archive, tmp)
+        (tmp/'.extracted').write_text(archive.name)
+        if dest.exists(): shutil.rmtree(dest)
+        os.replace(tmp, dest)
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+
 def extract_archive(archive, dest=None) -> Path:
     "Unpack a `.tgz` of IMDB's layout once into `dest` (default: the cache folder) and return the data folder."
     archive = Path(archive).expanduser()
     if not archive.is_file(): raise FileNotFoundError(f"archive not found: {archive}")
     dest = Path(dest or cache_dir()/'data'/re.sub(r'\.(tgz|tar\.gz)$', '', archive.name))
-    if not (dest/'.extracted').exists():
-        # unpacked beside `dest`, then renamed: an interrupted or failed extraction leaves no half folder behind
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f'.{dest.name}-'))
-        try:
-            _unpack(archive, tmp)
-            (tmp/'.extracted').write_text(archive.name)
-            if dest.exists(): shutil.rmtree(dest)
-            os.replace(tmp, dest)
-        finally: shutil.rmtree(tmp, ignore_errors=True)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    # one process unpacks at a time; another one waits, then finds the folder complete (lesson 12's `run_lock`)
+    with run_lock(dest.with_name(dest.name + '.lock')):
+        if not (dest/'.extracted').exists(): _unpack_whole(archive, dest)
     # the archives hold one top folder (`imdb/`, `imdb_sample/`): return it
     subs = [d for d in dest.iterdir() if d.is_dir()]
     return subs[0] if len(subs) == 1 else dest
