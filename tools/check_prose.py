@@ -23,9 +23,10 @@ def prose(md:str) -> str:
     md = re.sub(r'<!--.*?-->', ' ', md, flags=re.S)
     lines = [l for l in md.splitlines() if not l.lstrip().startswith(('|', '!['))]
     md = '\n'.join(lines)
-    md = re.sub(r'`[^`]*`', 'code', md)
+    # short code and inline math count as the words a reader reads; a whole command counts as one
+    md = re.sub(r'`([^`]*)`', lambda m: m[1] if len(m[1].split()) <= 4 else 'command', md)
     md = re.sub(r'\$\$.*?\$\$', ' formula ', md, flags=re.S)
-    md = re.sub(r"\$[^$]+?\$", "x", md)
+    md = re.sub(r"\$([^$]+?)\$", lambda m: m[1], md)
     return re.sub(r'\]\([^)]*\)', ']', md)
 
 

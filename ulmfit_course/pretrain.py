@@ -18,6 +18,7 @@ from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy, Perplexity
 from fastai.torch_core import set_seed
 from fastai.callback.progress import ProgressCallback
+from fastcore.basics import noop
 import fastai.callback.schedule  # noqa: F401 (it adds `Learner.fit_one_cycle`)
 from .utils import *
 from .data import *
@@ -143,7 +144,7 @@ def _pretrain(out_dir, texts, cfg, key, epochs, lr, bs, bptt, min_freq, backward
     learn = Learner(dls, awd_lstm_lm(len(vocab), cfg), loss_func=CrossEntropyLossFlat(),
                     opt_func=partial(Adam, sqr_mom=0.99), splitter=lm_param_groups, metrics=[accuracy, Perplexity()],
                     cbs=[ResetRNNCallback(), ARTARCallback(alpha=2., beta=1.)])
-    if not progress: learn.remove_cb(ProgressCallback)
+    if not progress: learn.remove_cb(ProgressCallback); learn.logger = noop   # no bars, no bare epoch rows
     start = dict(zip(['valid_loss', 'accuracy', 'perplexity'], map(float, learn.validate())))
     learn.fit_one_cycle(epochs, lr)
     history = [dict(zip(['train_loss', 'valid_loss', 'accuracy', 'perplexity'], map(float, v))) for v in learn.recorder.values]
