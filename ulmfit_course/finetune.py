@@ -193,7 +193,8 @@ class LMRun:
     start:dict # Validation loss, accuracy and perplexity of the starting model
     history:pd.DataFrame # One row per epoch of each stage
     @property
-    def final(self) -> dict: return self.history.iloc[-1][['valid_loss', 'accuracy', 'perplexity']].to_dict()
+    def final(self) -> dict:   # after the last epoch; with no epochs, the starting weights' scores
+        return dict(self.start) if self.history.empty else self.history.iloc[-1][['valid_loss', 'accuracy', 'perplexity']].to_dict()
 
 # %% ../nbs/06_finetune.ipynb #f08e90d7
 def lm_corpus(path=None, # IMDB folder or `.tgz` (default `imdb_path()`: `$ULMFIT_IMDB`, else the shipped sample)
@@ -230,7 +231,7 @@ def fit_lm_stages(learn:Learner, # From `lm_learner`, its weights converted to t
         learn.freeze()
         fit('frozen', recipe.frozen_epochs, recipe.frozen_lr)
     learn.unfreeze()
-    fit('unfrozen', recipe.epochs, discriminative_lrs(recipe.lr, len(lm_param_groups(learn.model)), recipe.discr))
+    if recipe.epochs: fit('unfrozen', recipe.epochs, discriminative_lrs(recipe.lr, len(lm_param_groups(learn.model)), recipe.discr))
     return rows
 
 def _run_id(**kw) -> str:
