@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from fastcore.basics import noop, patch
+from fastcore.basics import patch
 from fastcore.foundation import L
 from fastai.callback.core import Callback
 from fastai.callback.schedule import ParamScheduler
@@ -234,6 +234,9 @@ def fit_lm_stages(learn:Learner, # From `lm_learner`, its weights converted to t
     if recipe.epochs: fit('unfrozen', recipe.epochs, discriminative_lrs(recipe.lr, len(lm_param_groups(learn.model)), recipe.discr))
     return rows
 
+def _no_rows(log):
+    "Drop fastai's bare per-epoch rows (the recorder keeps them). Not fastcore's `noop`: that marks a `validate()` pass."
+
 def _run_id(**kw) -> str:
     return hashlib.sha1(json.dumps(kw, sort_keys=True, default=str).encode()).hexdigest()[:10]
 
@@ -280,7 +283,7 @@ def finetune_lm(path=None, # IMDB folder or `.tgz` (default `imdb_path()`: `$ULM
         learn = lm_learner(dls, len(vocab), cfg, recipe, path=out_dir, model_dir='checkpoints', cbs=cbs)
         if sd is not None: learn.model.load_state_dict(sd)
         if fp16 if fp16 is not None else torch.cuda.is_available(): learn.to_fp16()
-        if not progress: learn.remove_cb(ProgressCallback); learn.logger = noop   # no bars, no bare epoch rows
+        if not progress: learn.remove_cb(ProgressCallback); learn.logger = _no_rows
         done = out_dir/'done.json'
         if not resume: done.unlink(missing_ok=True)  # a run that starts over is not finished until it says so
         if resume and done.exists():
