@@ -15,8 +15,8 @@ if [ "${1:-}" = --dry ]; then
   TOK=/tmp/gpu_check_sample.npz; [ -f $TOK ] || python3 tools/pack_imdb_tokens.py --out $TOK
   B="--device cpu --sizes small --bs 4 --bptt 16 --steps 1 --warmup 1"
   R="--device cpu --tiny --bs 32 --bptt 16 --lm-minutes 0.05"; P=bfloat16; Q=bf16  # no fp16 LSTM on CPU
-  # oneDNN's bf16 LSTM needs CPU support: without it, the dry run checks the fp32 path
-  python3 -c "import torch;torch.autocast('cpu',torch.bfloat16).__enter__();torch.nn.LSTM(4,4)(torch.ones(2,1,4))" 2>/dev/null || { P=; Q=fp32; }
+  # oneDNN's bf16 LSTM needs a CPU with bfloat16 instructions (lesson 12's rule): without them, the fp32 path
+  python3 -c "from ulmfit_course.utils import cpu_bf16; assert cpu_bf16()" 2>/dev/null || { P=; Q=fp32; }
 else
   TOK=.devdata/imdb_tokens.npz; B="--device cuda --sizes paper --bs 256 --bptt 80 --steps 20"; R="--lm-minutes 2.5"; P="float16 bfloat16"; Q=bf16
 fi

@@ -21,6 +21,7 @@ from ulmfit_course.pretrain import save_lm
 from ulmfit_course.finetune import PAPER_LM, discriminative_lrs, lm_learner
 from ulmfit_course.classifier import ClasLoader
 from ulmfit_course.clas_training import PAPER_CLAS, clas_learner, gradual_unfreeze
+from ulmfit_course.utils import resolve_precision, set_precision
 
 
 def load_pack(fname):
@@ -30,8 +31,9 @@ def load_pack(fname):
     return Vocab(list(z['itos'])), docs, z['split'], z['label']
 
 
-def with_precision(learn, precision):
-    return learn.to_fp16() if precision == 'fp16' else learn.to_bf16() if precision == 'bf16' else learn
+def with_precision(learn, precision, dev):
+    "The course's precision path (lesson 12): fastai's `to_fp16()`, the course's `Autocast` for bf16, or float32."
+    return set_precision(learn, resolve_precision(precision, dev)[0])
 
 
 def sync(dev):
@@ -54,7 +56,7 @@ def main():
     train, valid = split_docs(lm_docs, valid_pct=0.1, seed=42)
     dls = lm_dls(train, valid, bs=a.bs, bptt=a.bptt, seed=42, device=dev)
     recipe = replace(PAPER_LM, bs=a.bs, bptt=a.bptt, lr=1e-2)
-    learn = with_precision(lm_learner(dls, len(vocab.itos), cfg, recipe, path=out), a.precision)
+    learn = with_precision(lm_learner(dls, len(vocab.itos), cfg, recipe, path=out), a.precision, dev)
     # 20 warm-up steps give the step time, hence how many whole epochs fit in the budget
     t0, n_warm = time.time(), min(20, len(dls.train))
     with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-3, cbs=StopAfter(n_warm))
@@ -77,7 +79,7 @@ def main():
     cdls = DataLoaders(ClasLoader([docs[i] for i in tr], label[tr], shuffle=True, drop_last=True, seed=42, **kw),
                        ClasLoader([docs[i] for i in te[:8]], label[te[:8]], **kw), device=dev)
     t0 = time.time()
-    clearn = with_precision(clas_learner(cdls, out/'lm', PAPER_CLAS), a.precision)
+    clearn = with_precision(clas_learner(cdls, out/'lm', PAPER_CLAS), a.precision, dev)
     with clearn.no_bar(), clearn.no_logging(): gradual_unfreeze(clearn, PAPER_CLAS)
     probs, y = clearn.get_preds(dl=ClasLoader([docs[i] for i in te], label[te], device=dev, **kw))
     sync(dev)

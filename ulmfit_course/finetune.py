@@ -260,13 +260,14 @@ def finetune_lm(path=None, # IMDB folder or `.tgz` (default `imdb_path()`: `$ULM
                 max_vocab:int=60000, # Vocabulary: maximum size
                 out_dir=None, # Where everything is saved (default `cache_dir()/'lm'/<recipe>-<fwd|bwd>-<hash of the arguments>`)
                 resume:bool=True, # Resume from checkpoints in `out_dir`, and return a finished run without training
-                fp16:bool=None, # Mixed precision (default: when a GPU is there)
+                precision:str='auto', # 'auto', 'fp32', 'bf16' or 'fp16' (lesson 12's `resolve_precision`)
                 cbs=None, # Extra callbacks for both stages
                 progress:bool=True, # Show progress bars
                ) -> LMRun:
     "ULMFiT's stage 2: fine-tune a (pretrained) AWD-LSTM language model on IMDB reviews and save it for the classifier."
     recipe = replace(recipe or PAPER_LM, **{k: v for k, v in dict(bs=bs, bptt=bptt, frozen_epochs=frozen_epochs,
                      epochs=epochs, frozen_lr=frozen_lr, lr=lr).items() if v is not None})
+    prec = resolve_precision(precision, 'cuda' if torch.cuda.is_available() else 'cpu')[0]   # a bad request fails before any work
     path = imdb_path(path) if texts is None else f"{len(texts):,} texts, key {cache_key(*texts)}"
     vocab, train_docs, valid_docs = lm_corpus(path, n_docs, seed, min_freq, max_vocab, valid_pct, texts=texts)
     sd, pre_cfg = pretrained_lm_for_vocab(pretrained, vocab.itos, backward=backward)
@@ -274,7 +275,8 @@ def finetune_lm(path=None, # IMDB folder or `.tgz` (default `imdb_path()`: `$ULM
     pre_id = pretrained if isinstance(pretrained, (str, Path, type(None))) else 'custom'
     out_dir = Path(out_dir or cache_dir()/'lm'/(f"{recipe.name}-{'bwd' if backward else 'fwd'}-" + _run_id(
         data=str(path), n_docs=n_docs, pretrained=str(pre_id), recipe=asdict(recipe), cfg=asdict(cfg),
-        backward=backward, valid_pct=valid_pct, seed=seed, min_freq=min_freq, max_vocab=max_vocab)))
+        backward=backward, valid_pct=valid_pct, seed=seed, min_freq=min_freq, max_vocab=max_vocab,
+        **({'precision': prec} if prec == 'bf16' else {}))))   # fp32 and fp16 runs keep the keys they had
     # one process at a time per run: a second notebook asking for the same run waits, then reloads it
     with run_lock(out_dir.with_name(out_dir.name + '.lock')):
         dls = lm_dls(train_docs, valid_docs, bs=recipe.bs, bptt=recipe.bptt, var_len=recipe.var_len, backward=backward, seed=seed,
@@ -282,7 +284,7 @@ def finetune_lm(path=None, # IMDB folder or `.tgz` (default `imdb_path()`: `$ULM
         set_seed(seed)
         learn = lm_learner(dls, len(vocab), cfg, recipe, path=out_dir, model_dir='checkpoints', cbs=cbs)
         if sd is not None: learn.model.load_state_dict(sd)
-        if fp16 if fp16 is not None else torch.cuda.is_available(): learn.to_fp16()
+        set_precision(learn, prec)
         if not progress: learn.remove_cb(ProgressCallback); learn.logger = _no_rows
         done = out_dir/'done.json'
         if not resume: done.unlink(missing_ok=True)  # a run that starts over is not finished until it says so

@@ -1,4 +1,4 @@
-"""The plumbing under the lessons: where files go, safe writes, checked settings, cache names, parallel work, one process at a time.
+"""The plumbing under the lessons: where files go, safe writes, checked settings, cache names, parallel work, memory, lower precision, one process at a time.
 
 Docs: https://ulmfit-course.github.io/ulmfit_course/utils.html.md"""
 
@@ -15,10 +15,12 @@ import numpy as np
 import torch
 from fastcore.foundation import L
 from fastai.callback.core import Callback, CancelEpochException
+from fastai.torch_core import to_float
 
 # %% auto #0
-__all__ = ['cache_dir', 'atomic_write', 'remove_scratch', 'is_int', 'check_settings', 'cache_key', 'parallel_map',
-           'keep_freed_memory', 'run_lock', 'CheckpointResume']
+__all__ = ['PRECISIONS', 'cache_dir', 'atomic_write', 'remove_scratch', 'is_int', 'check_settings', 'cache_key', 'parallel_map',
+           'keep_freed_memory', 'cpu_flags', 'cpu_bf16', 'resolve_precision', 'Autocast', 'set_precision', 'run_lock',
+           'CheckpointResume']
 
 # %% ../nbs/12_utils.ipynb #2fa74be4
 def cache_dir() -> Path:
@@ -133,6 +135,65 @@ def keep_freed_memory(threshold:int=2**30, # Blocks up to this many bytes come f
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     keep = 2**31 - 1   # the largest value `mallopt` takes: free memory at the top of the heap stays unless there is more
     return all(mallopt(k, v) == 1 for k, v in ((_M_MMAP_THRESHOLD, threshold), (_M_TRIM_THRESHOLD, keep), (_M_TOP_PAD, threshold // 4)))
+
+# %% ../nbs/12_utils.ipynb #2ca97b11
+_BF16_FLAGS = ('avx512_bf16', 'amx_bf16', 'bf16')  # x86 AVX-512 BF16, Intel AMX, Arm's BF16 extension
+PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')
+
+def cpu_flags() -> set:
+    "This CPU's feature flags as Linux lists them in `/proc/cpuinfo` (x86 `flags`, Arm `Features`); empty elsewhere."
+    try: lines = Path('/proc/cpuinfo').read_text().splitlines()
+    except OSError: return set()
+    return {f for l in lines if ':' in l and l.split(':')[0].strip() in ('flags', 'Features') for f in l.split(':', 1)[1].split()}
+
+def cpu_bf16(flags:set=None) -> list:
+    "The bfloat16 instruction sets among `flags` (default: this CPU's)."
+    flags = cpu_flags() if flags is None else flags
+    return [f for f in _BF16_FLAGS if f in flags]
+
+# %% ../nbs/12_utils.ipynb #ee39a655
+_PRECISION_NAMES = {'fp32': 'float32', 'bf16': 'bfloat16 mixed precision', 'fp16': 'float16 mixed precision'}
+
+def resolve_precision(precision:str='auto', # 'auto', 'fp32', 'bf16' or 'fp16'
+                      device='cpu', # Where the model trains
+                      flags:set=None, # The CPU's flags (default: this CPU's)
+                     ) -> tuple:
+    "`(precision, why)`: what `precision` means on `device` ('fp32', 'bf16' or 'fp16'), and one line saying why."
+    if precision not in PRECISIONS: raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    kind = torch.device(device).type
+    if kind == 'cuda' and precision == 'bf16' and not torch.cuda.is_bf16_supported():
+        raise ValueError("precision bf16 was asked for, but this GPU has no bfloat16 support: use fp16 or auto")
+    if kind != 'cuda' and precision == 'fp16':
+        raise ValueError(f"precision fp16 is for CUDA GPUs, and this run is on the {kind.upper()}: use bf16, fp32 or auto")
+    has = cpu_bf16(flags) if kind == 'cpu' else []
+    if kind == 'cpu' and precision == 'bf16' and not has: raise ValueError(
+        f"precision bf16 was asked for, but this CPU has no bfloat16 instructions (none of {', '.join(_BF16_FLAGS)}), "
+        "so PyTorch would emulate them, slower than float32: use fp32 or auto")
+    if precision != 'auto': return precision, f'{_PRECISION_NAMES[precision]} (as asked)'
+    if kind == 'cuda': return 'fp16', 'float16 mixed precision (auto, on a GPU)'
+    if has: return 'fp32', f"float32 (auto; this CPU has {', '.join(has)}, so --precision bf16 is available)"
+    if kind == 'cpu': return 'fp32', f"float32 (auto: this CPU has no bfloat16 instructions, none of {', '.join(_BF16_FLAGS)})"
+    return 'fp32', f'float32 (auto: mixed precision is on by default on CUDA GPUs only, not on {kind.upper()})'
+
+# %% ../nbs/12_utils.ipynb #920e28c6
+class Autocast(Callback):
+    "Mixed precision on the model's own device (CPU or GPU): forward pass and loss under `torch.autocast(dtype)`, no loss scale."
+    order = 10   # fastai's `MixedPrecision`'s place: before the callbacks that read the predictions
+    def __init__(self, dtype=torch.bfloat16): self.dtype = dtype
+    def before_batch(self):
+        kind = next(self.model.parameters()).device.type
+        self.ctx = torch.autocast(kind, dtype=self.dtype); self.ctx.__enter__()
+    def after_pred(self): self.learn.pred = to_float(self.pred)
+    def after_loss(self): self.ctx.__exit__(None, None, None)
+
+def set_precision(learn, # A fastai `Learner`
+                  precision:str, # 'fp32', 'bf16' or 'fp16', as `resolve_precision` returns it
+                 ):
+    "`learn` training in `precision`: fastai's `to_fp16()`, `Autocast(torch.bfloat16)`, or float32 as it is."
+    if precision == 'fp16': return learn.to_fp16()
+    if precision == 'bf16': return learn.add_cb(Autocast(torch.bfloat16))
+    if precision != 'fp32': raise ValueError(f"precision must be fp32, bf16 or fp16 here (resolve 'auto' first), got {precision!r}")
+    return learn
 
 # %% ../nbs/12_utils.ipynb #7a3804a6
 def run_lock(path, # The lock file (e.g. the output folder's name + '.lock')
