@@ -28,12 +28,11 @@ VARIANTS = {'ours': ('ours', True, False), 'ours, fixed BPTT': ('ours', False, F
 def one(name:str, n_docs:int) -> dict:
     "Train one epoch of variant `name` in this process; what it measured."
     who, var_len, keep = VARIANTS[name]
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).parent)]
     if keep:
         from ulmfit_course.utils import keep_freed_memory
         keep_freed_memory()
     import numpy as np, torch
-    from fastai.callback.core import Callback
     from ulmfit_course.data import imdb_sample_path, lm_files
     from ulmfit_course.tokens import tokenize_corpus, Vocab
     from ulmfit_course.awd_lstm import lm_config
@@ -57,17 +56,12 @@ def one(name:str, n_docs:int) -> dict:
         learn = LMLearner(dls, get_language_model(AWD_LSTM, len(vocab.itos), config=cfg.fastai_config()), loss_func=CrossEntropyLossFlat(),
                           splitter=awd_lstm_lm_split, metrics=[accuracy, Perplexity()], opt_func=partial(Adam, wd=0.01))
 
-    class Count(Callback):
-        order = 99
-        def before_fit(self): self.batches, self.tokens, self.seconds = 0, 0, 0.
-        def before_train(self): self.t0 = time.perf_counter()
-        def after_train(self): self.seconds += time.perf_counter() - self.t0
-        def after_batch(self):
-            if self.training: self.batches += 1; self.tokens += self.xb[0].numel()
-    count, r0 = Count(), resource.getrusage(resource.RUSAGE_SELF)
-    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(1, 2e-3, cbs=count)
+    from bench_e2e import Clock   # the end-to-end benchmark's per-fit counter: batches, tokens, training seconds
+    clock, r0 = Clock(time.time()), resource.getrusage(resource.RUSAGE_SELF)
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(1, 2e-3, cbs=clock)
     r1 = resource.getrusage(resource.RUSAGE_SELF)
-    return dict(batches=count.batches, tokens=count.tokens, seconds=count.seconds, faults=r1.ru_minflt - r0.ru_minflt,
+    fit = clock.fits[-1]
+    return dict(batches=fit['batches'], tokens=fit['tokens'], seconds=fit['train_s'], faults=r1.ru_minflt - r0.ru_minflt,
                 sys_s=r1.ru_stime - r0.ru_stime)
 
 
