@@ -191,7 +191,8 @@ def main():
         for name in ('ours', 'fastai'):   # each in a fresh process: neither inherits the other's heap or caches
             out = Path(d)/f'{name}.json'
             cmd = [sys.executable, __file__, '--only', name, '--json', str(out), '--data', str(path)]
-            subprocess.run(cmd + ['--tiny'] * a.tiny + ['--keep-freed-memory'] * a.keep_freed_memory, check=True)
+            subprocess.run(cmd + ['--tiny'] * a.tiny + ['--keep-freed-memory'] * a.keep_freed_memory, check=True,
+                           stdout=sys.stderr)   # the pipelines' own logs go to the terminal, not into the report
             rows[name] = json.loads(out.read_text())
     if a.tiny: path = f'{path} (a tiny copy)'
     from ulmfit_course.pipeline import hardware

@@ -6,13 +6,11 @@ Docs: https://ulmfit-course.github.io/ulmfit_course/tokenize.html.md"""
 
 # %% ../nbs/01_tokenize.ipynb #edd6eb0e
 from __future__ import annotations
-import os, re, sys, html, functools, pickle, zipfile
+import os, re, html, functools, pickle
 from collections import Counter
 from importlib.metadata import version
 import numpy as np
 from fastcore.basics import patch
-from fastcore.imports import IN_NOTEBOOK
-from fastprogress import progress_bar
 from .utils import *
 from .data import *
 
@@ -194,15 +192,12 @@ def _tokenize_batch(items:list, rules:list=None):
     types = [tok.vocab.strings[int(h)].replace(' ', '▁') for h in uniq[order]]
     return types, rank[inverse.reshape(-1)].astype(np.int32), lengths
 
-# %% ../nbs/01_tokenize.ipynb #0afe586a
+# %% ../nbs/01_tokenize.ipynb #c69cdfaa
 def _tokenize_items(items:list, rules:list, n_workers:int) -> TokenizedCorpus:
-    bs = max(1, min(500, -(-len(items) // (4 * max(n_workers, 1)))))
-    batches = [items[i:i+bs] for i in range(0, len(items), bs)]
+    "Tokenize `items` in batches on `n_workers` processes and merge the batches' type tables into one corpus."
     _spacy_tok()  # loaded once here, so that forked workers inherit it
-    results = parallel_map(_tokenize_batch, batches, n_workers, initializer=_set_job_rules, initargs=(rules,))
     index, ids, lengths = {}, [], []
-    if IN_NOTEBOOK or sys.stdout.isatty(): results = progress_bar(results, total=len(batches), leave=False)  # none in a log
-    for types, b_ids, b_lens in results:
+    for types, b_ids, b_lens in map_batches(_tokenize_batch, items, n_workers, initializer=_set_job_rules, initargs=(rules,)):
         lut = np.array([index.setdefault(t, len(index)) for t in types], dtype=np.int32)
         ids.append(lut[b_ids])
         lengths.append(b_lens)
@@ -210,7 +205,6 @@ def _tokenize_items(items:list, rules:list, n_workers:int) -> TokenizedCorpus:
     return TokenizedCorpus(list(index), np.concatenate(ids) if ids else np.zeros(0, np.int32),
                            np.concatenate([[0], np.cumsum(lengths)]))
 
-# %% ../nbs/01_tokenize.ipynb #bd1a229d
 _CACHE_FORMAT = 2  # raise it when a rule's behaviour changes: the old cache files are then never read
 
 def _rule_name(rule) -> str:
@@ -222,7 +216,6 @@ def _corpus_key(items:list, rules:list) -> str:
         if not isinstance(o, (str, os.PathLike)): _read_item(o)  # raises the TypeError
     return cache_key(f'tokens {_CACHE_FORMAT}', f'spacy {version("spacy")}', tuple(map(_rule_name, rules)), *items)
 
-# %% ../nbs/01_tokenize.ipynb #32aceddd
 def tokenize_corpus(items, # Texts (str) or review files (Path, read with `read_review`)
                     n_workers:int=None, # Worker processes; default 2 (1 on a single core); <=1 tokenizes in this process
                     cache:bool=True, # Reuse/save the result under `cache_dir()/'tokens'`
@@ -232,16 +225,9 @@ def tokenize_corpus(items, # Texts (str) or review files (Path, read with `read_
     items, rules = list(items), list(TEXT_RULES if rules is None else rules)
     if n_workers is None: n_workers = min(2, os.cpu_count() or 1)
     fname = cache_dir()/'tokens'/f'{_corpus_key(items, rules)}.npz' if cache else None
-    if fname is not None and fname.exists():
-        try: corpus = TokenizedCorpus._load(fname)
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile): corpus = None  # unreadable: rebuild
-        if corpus is not None and len(corpus) == len(items):
-            corpus.from_cache, corpus.cache_file = True, fname
-            return corpus
-    corpus = _tokenize_items(items, rules, n_workers)
-    if fname is not None:
-        corpus._save(fname)
-        corpus.cache_file = fname
+    corpus, from_cache = cached(fname, lambda: _tokenize_items(items, rules, n_workers), TokenizedCorpus._load,
+                                lambda c, f: c._save(f), valid=lambda c: len(c) == len(items))
+    corpus.from_cache, corpus.cache_file = from_cache, fname
     return corpus
 
 # %% ../nbs/01_tokenize.ipynb #43f372af

@@ -6,7 +6,7 @@ Docs: https://ulmfit-course.github.io/ulmfit_course/utils.html.md"""
 
 # %% ../nbs/12_utils.ipynb #240eb2fb
 from __future__ import annotations
-import copy, ctypes, errno, hashlib, math, multiprocessing as mp, numbers, os, platform, random, re, shutil, uuid, warnings
+import copy, ctypes, errno, hashlib, math, multiprocessing as mp, numbers, os, platform, random, re, shutil, sys, uuid, warnings, zipfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from filelock import FileLock
@@ -14,13 +14,15 @@ from functools import partial
 import numpy as np
 import torch
 from fastcore.foundation import L
+from fastcore.imports import IN_NOTEBOOK
+from fastprogress import progress_bar
 from fastai.callback.core import Callback, CancelEpochException
 from fastai.torch_core import to_float
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'cache_dir', 'atomic_write', 'remove_scratch', 'is_int', 'check_settings', 'cache_key', 'parallel_map',
-           'keep_freed_memory', 'cpu_flags', 'cpu_bf16', 'resolve_precision', 'Autocast', 'set_precision', 'run_lock',
-           'CheckpointResume']
+__all__ = ['UNREADABLE', 'PRECISIONS', 'cache_dir', 'atomic_write', 'remove_scratch', 'is_int', 'check_settings', 'cache_key',
+           'cached', 'parallel_map', 'map_batches', 'keep_freed_memory', 'cpu_flags', 'cpu_bf16', 'resolve_precision',
+           'Autocast', 'set_precision', 'run_lock', 'CheckpointResume']
 
 # %% ../nbs/12_utils.ipynb #2fa74be4
 def cache_dir() -> Path:
@@ -100,6 +102,24 @@ def cache_key(*parts) -> str:
         h.update(b'%d:' % len(b) + b)
     return h.hexdigest()
 
+# %% ../nbs/12_utils.ipynb #89597974
+UNREADABLE = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)  # what a damaged or truncated cache file raises
+
+def cached(fname, # The cache file; `None` builds every time and saves nothing
+           build, # () -> the result, when the file is missing or unusable
+           load, # fname -> the result read back
+           save, # (result, fname) -> None: writes the file (through `atomic_write`, so never half a file)
+           valid=None, # result -> bool: a loaded result that fails this is rebuilt
+          ) -> tuple:
+    "`(result, True)` read from `fname` if it holds a usable result; otherwise `(build(), False)`, saved to `fname`."
+    if fname is not None and Path(fname).exists():
+        try: result = load(fname)
+        except UNREADABLE: result = None
+        if result is not None and (valid is None or valid(result)): return result, True
+    result = build()
+    if fname is not None: save(result, fname)
+    return result, False
+
 # %% ../nbs/12_utils.ipynb #ae159ca4
 def parallel_map(fn, # A function of one batch (defined at module level, or inherited by `fork`)
                  batches:list, # The batches
@@ -121,6 +141,21 @@ def parallel_map(fn, # A function of one batch (defined at module level, or inhe
             results = pool.map(fn, batches)  # submits every batch: the workers fork here
         yield from results
     finally: pool.shutdown(wait=True, cancel_futures=True)
+
+# %% ../nbs/12_utils.ipynb #adc79919
+def map_batches(fn, # A function of one batch, as for `parallel_map`
+                items:list, # What to cut into batches
+                n_workers:int, # Worker processes, as for `parallel_map`
+                max_bs:int=500, # The largest batch
+                **kwargs, # `initializer` and `initargs`, passed on to `parallel_map`
+               ):
+    "Yield `fn(batch)` for consecutive batches of `items`, in order, computed by `parallel_map`; a progress bar on a terminal."
+    items = list(items)
+    bs = max(1, min(max_bs, -(-len(items) // (4 * max(n_workers, 1)))))
+    batches = [items[i:i+bs] for i in range(0, len(items), bs)]
+    results = parallel_map(fn, batches, n_workers, **kwargs)
+    if IN_NOTEBOOK or sys.stdout.isatty(): results = progress_bar(results, total=len(batches), leave=False)  # none in a log
+    yield from results
 
 # %% ../nbs/12_utils.ipynb #fcfefdda
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3   # `mallopt`'s parameters, from glibc's malloc.h
