@@ -88,7 +88,7 @@ PRESETS = {
     'sample': _SAMPLE,
     'sample_fwd': replace(_SAMPLE, preset='sample_fwd', direction='fwd', lm_n_docs=2000, lm=replace(PAPER_LM, epochs=1),
                           clas=_SAMPLE.clas.with_epochs((1, 1, 1, 1, 6)), clas_valid_each_epoch=True),
-    # all of IMDB on two CPU cores (measured: 1 h 19 min, 92.7%): the shipped model, a fifth of the reviews for the LM
+    # all of IMDB on two CPU cores: the shipped model, forward, one more LM pass on a fifth of the reviews (RESULTS.md has its runs)
     'cpu': RunConfig(preset='cpu', data='download', pretrained='small', model=replace(lm_config(), **_SMALL), max_vocab=15000,
                      lm_n_docs=20000, lm=replace(PAPER_LM, epochs=1), clas=replace(PAPER_CLAS, bs=32, lr=0.02)),
     'full': RunConfig(preset='full', data='download', pretrained='wt103'),
