@@ -363,7 +363,7 @@ def run_imdb(cfg:RunConfig=None, # Settings (default: the `sample` preset)
     for d in dirs:
         t0 = time.time()
         lm = finetune_lm(None if lm_texts else path, texts=lm_texts, pretrained=weights.pop(d), recipe=cfg.lm, cfg=cfg.model, n_docs=cfg.lm_n_docs, backward=d == 'bwd',
-                         seed=cfg.seed, max_vocab=cfg.max_vocab, out_dir=work/f'lm_{d}', resume=True, precision=_precision(cfg),
+                         seed=cfg.seed, max_vocab=cfg.max_vocab, out_dir=work/f'lm_{d}', resume=True, precision=precision,
                          cbs=[DDPCallback(), History(history, f'lm_{d}'), StageLog(f'language model ({DIRECTIONS[d]})'), *L(cbs)],
                          progress=progress and rank == 0)
         metrics['seconds'][f'lm_{d}'] = time.time() - t0
