@@ -123,16 +123,17 @@ if __name__ == '__main__':
     p.add_argument('--folds', type=int, default=1, choices=range(1, 6), help="held-out fifths to score on (default 1)")
     p.add_argument('--bwd', help="a backward finetune_lm folder (runs/sample/lm_bwd after `ulmfit-imdb --out runs/sample`): "
                    "each candidate then trains a backward classifier too, and their ensemble is scored")
-    p.add_argument('--precision', default='fp32', choices=['fp32', 'bf16'], help="the classifiers' precision (bf16: autocast, "
-                   "on a CPU with bfloat16 instructions)")
+    p.add_argument('--precision', default='auto', choices=['auto', 'fp32', 'bf16'], help="the classifiers' precision (auto: "
+                   "as `ulmfit-imdb`, bfloat16 autocast on a CPU with bfloat16 instructions, else float32)")
     p.add_argument('--preds', help="write each held-out review's right/wrong here (.npz; one candidate), for paired comparisons")
     a = p.parse_intermixed_args()   # options and candidate names in any order
-    try: resolve_precision(a.precision, 'cpu')
+    try: precision, why = resolve_precision(a.precision, 'cpu')
     except ValueError as e: sys.exit(str(e))
+    print(f'precision: {why}', file=sys.stderr, flush=True)
     if a.preds and len(a.candidates) != 1: sys.exit('--preds needs exactly one candidate')
     for d in (a.lm_dir, a.bwd):
         if d and not (Path(d)/'lm.pth').exists(): sys.exit(f"{d} has no lm.pth: give a finetune_lm folder "
                                                             "(runs/sample/lm_fwd after `ulmfit-imdb --out runs/sample`)")
     unknown = [n for n in a.candidates if n not in CANDIDATES]
     if unknown: sys.exit(f"unknown candidate {unknown[0]!r}: choose from {list(CANDIDATES)}")
-    main(a.lm_dir, a.candidates, a.folds, a.bwd, a.precision, a.preds)
+    main(a.lm_dir, a.candidates, a.folds, a.bwd, precision, a.preds)

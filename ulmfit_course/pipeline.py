@@ -55,7 +55,7 @@ class RunConfig:
     clas_valid_each_epoch:bool = True # Score the test reviews after every classifier epoch (shown, never used); no: once, at the end
     seed:int = 42 # Seed of every random choice
     device:str = None # 'cuda', 'mps' or 'cpu' (None: the first available)
-    precision:str = 'auto' # 'auto' (float16 on a CUDA GPU, else float32), 'fp32', 'bf16' (a CPU or GPU with bfloat16) or 'fp16' (CUDA)
+    precision:str = 'auto' # 'auto' (float16 on a CUDA GPU, bfloat16 on a CPU that has it, else float32), 'fp32', 'bf16' or 'fp16' (CUDA)
 
     def __post_init__(self):
         if self.pretrained in ('', 'none'): self.pretrained = None

@@ -206,7 +206,7 @@ def resolve_precision(precision:str='auto', # 'auto', 'fp32', 'bf16' or 'fp16'
         "so PyTorch would emulate them, slower than float32: use fp32 or auto")
     if precision != 'auto': return precision, f'{_PRECISION_NAMES[precision]} (as asked)'
     if kind == 'cuda': return 'fp16', 'float16 mixed precision (auto, on a GPU)'
-    if has: return 'fp32', f"float32 (auto; this CPU has {', '.join(has)}, so --precision bf16 is available)"
+    if has: return 'bf16', f"bfloat16 mixed precision (auto: this CPU has {', '.join(has)}; --precision fp32 turns it off)"
     if kind == 'cpu': return 'fp32', f"float32 (auto: this CPU has no bfloat16 instructions, none of {', '.join(_BF16_FLAGS)})"
     return 'fp32', f'float32 (auto: mixed precision is on by default on CUDA GPUs only, not on {kind.upper()})'
 
