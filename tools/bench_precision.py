@@ -28,20 +28,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ulmfit_course.awd_lstm import awd_lstm_lm, lm_config
 from ulmfit_course.classifier import awd_lstm_clas, clas_config
 from ulmfit_course.utils import cpu_bf16
-from bench_model import hardware
+from bench_model import hardware, make_step
 
 SMALL = dict(emb_sz=128, n_hid=256, n_layers=3)   # the shipped small models (the `sample` and `cpu` presets)
 VARIANTS = ('fp32', 'bf16 autocast', 'bf16 weights')
 
 def lm_step(model, opt, autocast):
-    "One language-model step on `(x, y)`: cross-entropy plus AR (2) and TAR (1), as `finetune_lm` trains."
-    def step(x, y):
-        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=autocast):
-            logits, raw, dropped = model(x)
-            loss = F.cross_entropy(logits.flatten(0, 1).float(), y.flatten())
-        loss = loss + 2 * dropped.float().pow(2).mean() + (raw[:, 1:] - raw[:, :-1]).float().pow(2).mean()
-        opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-    return step
+    "One language-model step on `(x, y)`: `bench_model`'s step (cross-entropy, AR and TAR), with no loss scale."
+    return make_step(model, opt, torch.amp.GradScaler('cpu', enabled=False), 'cpu', autocast, amp_dtype=torch.bfloat16)
 
 def clas_step(model, opt, autocast):
     "One classifier step on `(x, y)`: cross-entropy on the pooled head's logits."
